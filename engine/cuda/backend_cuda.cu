@@ -1,0 +1,94 @@
+// The CUDA backend as the engine core sees it: allocation, copies, zeroing and gradient
+// accumulation. Plain cudaMalloc for now; the caching allocator replaces alloc/free.
+#include <cstdint>
+
+#include "engine/cuda.h"
+#include "engine/cuda/check_cuda.h"
+#include "engine/device.h"
+#include "engine/dtype.h"
+
+namespace kd {
+namespace {
+
+template <class T>
+__global__ void add_inplace_kernel(T* __restrict__ d, const T* __restrict__ s, size_t n) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) d[i] += s[i];
+}
+
+unsigned blocks_for(size_t n) { return unsigned(n < 256 * 4096 ? (n + 255) / 256 : 4096); }
+
+struct CudaBackend final : Backend {
+  void* alloc(size_t nbytes, int index) override {
+    KD_CUDA_CHECK(cudaSetDevice(index));
+    void* p = nullptr;
+    KD_CUDA_CHECK(cudaMalloc(&p, nbytes));
+    if (alloc_poison()) KD_CUDA_CHECK(cudaMemset(p, 0xFF, nbytes));
+    return p;
+  }
+  void free(void* p, size_t, int) override { cudaFree(p); }
+  void memset_zero(void* p, size_t n, int) override { KD_CUDA_CHECK(cudaMemset(p, 0, n)); }
+  void copy(void* dst, Device dd, const void* src, Device sd, size_t n) override {
+    cudaMemcpyKind kind = dd.is_cuda() ? (sd.is_cuda() ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+                                       : (sd.is_cuda() ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
+    KD_CUDA_CHECK(cudaMemcpy(dst, src, n, kind));
+  }
+  void add_inplace(void* dst, const void* src, size_t n, int dtype, int) override {
+    if (n == 0) return;
+    switch (DType(dtype)) {
+      case DType::F32:
+        add_inplace_kernel<<<blocks_for(n), 256>>>(static_cast<float*>(dst), static_cast<const float*>(src), n);
+        break;
+      case DType::F64:
+        add_inplace_kernel<<<blocks_for(n), 256>>>(static_cast<double*>(dst), static_cast<const double*>(src), n);
+        break;
+      default: KD_FAIL("add_inplace on CUDA: unsupported dtype ", dtype_name(DType(dtype)));
+    }
+    KD_CUDA_LAUNCH_CHECK();
+  }
+};
+
+}  // namespace
+
+namespace cuda {
+
+bool built() { return true; }
+
+int device_count() {
+  static int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      cudaGetLastError();  // clear the sticky "no device" error
+      return 0;
+    }
+    if (n > 0) {
+      static CudaBackend b;
+      register_backend(DeviceType::CUDA, &b);
+    }
+    return n;
+  }();
+  return count;
+}
+
+bool available() { return device_count() > 0; }
+
+std::string unavailable_reason() {
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  cudaGetLastError();
+  if (e != cudaSuccess) return std::string("no usable CUDA device: ") + cudaGetErrorString(e);
+  return n > 0 ? "" : "no CUDA device present";
+}
+
+std::string device_name(int index) {
+  if (!available()) return "none";
+  cudaDeviceProp p{};
+  KD_CUDA_CHECK(cudaGetDeviceProperties(&p, index));
+  return p.name;
+}
+
+void synchronize() {
+  if (available()) KD_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+}  // namespace cuda
+}  // namespace kd
