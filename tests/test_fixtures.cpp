@@ -25,8 +25,7 @@ std::string fixture_prefix() {
 TEST_CASE("PyTorch float64 fixtures match the CPU backend", "[fixtures]") {
   const std::string prefix = fixture_prefix();
   std::ifstream jf(prefix + ".json");
-  INFO("cannot open " + prefix + ".json (set KDFACE_FIXTURES to the prefix of a fixture set)");
-  REQUIRE(bool(jf));
+  if (!jf) FAIL("cannot open " + prefix + ".json (set KDFACE_FIXTURES to the prefix of a fixture set)");
   nlohmann::json doc = nlohmann::json::parse(jf);
   kd::SafeTensors st = kd::load_safetensors(prefix + ".safetensors");
 

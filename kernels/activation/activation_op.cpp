@@ -1,0 +1,77 @@
+#include "kernels/activation/activation.h"
+
+#include <algorithm>
+
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "kernels/activation/activation_cpu.h"
+
+namespace kd {
+
+Tensor relu(const Tensor& x) {
+  check_floating(x, "relu: x");
+  if (!x.device().is_cpu()) no_device_kernel("relu", x.device());
+  Tensor y = Tensor::empty_like(x);
+  dispatch_float(x.dtype(), "relu", [&](auto t) {
+    using T = decltype(t);
+    relu_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+  });
+  autograd::record("relu", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
+    Tensor gy = c.gy[0].to(y.dtype());
+    Tensor gx = Tensor::empty_like(y);
+    dispatch_float(y.dtype(), "relu backward", [&](auto t) {
+      using T = decltype(t);
+      relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+    });
+    return std::vector<Tensor>{gx};
+  });
+  return y;
+}
+
+Tensor sigmoid(const Tensor& x) {
+  check_floating(x, "sigmoid: x");
+  if (!x.device().is_cpu()) no_device_kernel("sigmoid", x.device());
+  Tensor y = Tensor::empty_like(x);
+  dispatch_float(x.dtype(), "sigmoid", [&](auto t) {
+    using T = decltype(t);
+    sigmoid_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+  });
+  autograd::record("sigmoid", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
+    Tensor gy = c.gy[0].to(y.dtype());
+    Tensor gx = Tensor::empty_like(y);
+    dispatch_float(y.dtype(), "sigmoid backward", [&](auto t) {
+      using T = decltype(t);
+      sigmoid_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+    });
+    return std::vector<Tensor>{gx};
+  });
+  return y;
+}
+
+Tensor prelu(const Tensor& x, const Tensor& a) {
+  check_floating(x, "prelu: x");
+  KD_CHECK(x.dim() >= 2, "prelu: x must be (N, C, ...) with at least 2 dimensions, got shape ", shape_str(x.shape()));
+  const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1);
+  check_shape(a, {C}, "prelu: slope a (one per channel of x)");
+  check_same_dtype_device(x, a, "prelu: x and a");
+  if (!x.device().is_cpu()) no_device_kernel("prelu", x.device());
+  Tensor y = Tensor::empty_like(x);
+  dispatch_float(x.dtype(), "prelu", [&](auto t) {
+    using T = decltype(t);
+    prelu_forward_cpu<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
+  });
+  autograd::record("prelu", {x, a}, {y}, [x = x.detach(), a = a.detach(), N, C, S](const BackwardCtx& c) {
+    Tensor gy = c.gy[0].to(x.dtype());
+    Tensor gx = c.need[0] ? Tensor::empty_like(x) : Tensor();
+    Tensor da = c.need[1] ? Tensor::empty_like(a) : Tensor();
+    dispatch_float(x.dtype(), "prelu backward", [&](auto t) {
+      using T = decltype(t);
+      prelu_backward_cpu<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gx.defined() ? gx.data<T>() : nullptr,
+                            da.defined() ? da.data<T>() : nullptr, N, C, S);
+    });
+    return std::vector<Tensor>{gx, da};
+  });
+  return y;
+}
+
+}  // namespace kd

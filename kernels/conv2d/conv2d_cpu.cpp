@@ -1,0 +1,431 @@
+// conv2d on the CPU: im2col + one GEMM per group (1x1 stride-1 convs use the input as the
+// column matrix directly), col2im for the input gradient, and a direct loop kernel for
+// depthwise convs where a one-row GEMM would waste the im2col copy.
+//
+// Threading (measured on 2 shared cores): the batch is split across threads, each running our
+// blocked GEMM single-threaded on per-image panels that stay in cache — one parallel region
+// per pass, partial weight gradients summed at the end. The alternative, serial over images
+// with threads inside im2col and a threaded GEMM, is kept for batches smaller than the thread
+// count; with OpenBLAS its thread pool and OpenMP's take turns spinning, which was 3-10x
+// slower at batch 32 (OpenBLAS may not be called from inside our parallel regions at all).
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "engine/parallel.h"
+#include "kernels/conv2d/conv2d_cpu.h"
+#include "kernels/matmul/gemm.h"
+#include "kernels/matmul/scratch.h"
+
+namespace kd {
+namespace {
+
+bool is_pointwise(const Conv2dDims& d) { return d.kh == 1 && d.kw == 1 && d.stride == 1 && d.pad == 0; }
+
+// Output columns ow whose input column ow * s - p + j lies inside [0, W): [lo, hi).
+void valid_cols(const Conv2dDims& d, int64_t j, int64_t& lo, int64_t& hi) {
+  int64_t a = d.pad - j;                  // ow * s >= a
+  int64_t b = d.W - 1 + d.pad - j;        // ow * s <= b
+  lo = a <= 0 ? 0 : (a + d.stride - 1) / d.stride;
+  hi = b < 0 ? 0 : std::min(d.Wo, b / d.stride + 1);
+  hi = std::max(hi, lo);
+}
+
+// Row kernels with restrict pointers so the compiler vectorises them without alias checks.
+template <class T>
+inline void axpy_strided(T* __restrict y, const T* __restrict x, int64_t n, int64_t stride, T a) {  // y[i] += a x[i s]
+  if (stride == 1)
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+  else
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i * stride];
+}
+template <class T>
+inline void scatter_add(T* __restrict y, const T* __restrict x, int64_t n, int64_t stride, T a) {  // y[i s] += a x[i]
+  if (stride == 1)
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+  else
+    for (int64_t i = 0; i < n; ++i) y[i * stride] += a * x[i];
+}
+template <class T>
+inline T dot_strided(const T* __restrict g, const T* __restrict x, int64_t n, int64_t stride) {  // sum g[i] x[i s]
+  T s = 0;
+  if (stride == 1)
+    for (int64_t i = 0; i < n; ++i) s += g[i] * x[i];
+  else
+    for (int64_t i = 0; i < n; ++i) s += g[i] * x[i * stride];
+  return s;
+}
+
+// One input channel (H, W) into its kh * kw rows of the column matrix, row stride ld:
+// col[(i * kw + j) * ld + oh * Wo + ow] = x[oh * s - p + i, ow * s - p + j], 0 outside.
+template <class T>
+void im2col_channel(const Conv2dDims& d, const T* xc, T* col, int64_t ld) {
+  for (int64_t i = 0; i < d.kh; ++i)
+    for (int64_t j = 0; j < d.kw; ++j) {
+      T* row = col + (i * d.kw + j) * ld;
+      int64_t lo, hi;
+      valid_cols(d, j, lo, hi);
+      for (int64_t oh = 0; oh < d.Ho; ++oh) {
+        T* r = row + oh * d.Wo;
+        int64_t ih = oh * d.stride - d.pad + i;
+        if (ih < 0 || ih >= d.H) {
+          std::fill(r, r + d.Wo, T(0));
+          continue;
+        }
+        const T* xr = xc + ih * d.W;
+        std::fill(r, r + lo, T(0));
+        int64_t off = j - d.pad;
+        if (d.stride == 1)
+          std::memcpy(r + lo, xr + lo + off, size_t(hi - lo) * sizeof(T));
+        else
+          for (int64_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * d.stride + off];
+        std::fill(r + hi, r + d.Wo, T(0));
+      }
+    }
+}
+
+// Adjoint of im2col_channel: dxc (H, W) = sum of the kh * kw rows scattered back (dxc overwritten).
+template <class T>
+void col2im_channel(const Conv2dDims& d, const T* col, int64_t ld, T* dxc) {
+  std::fill(dxc, dxc + d.H * d.W, T(0));
+  for (int64_t i = 0; i < d.kh; ++i)
+    for (int64_t j = 0; j < d.kw; ++j) {
+      const T* row = col + (i * d.kw + j) * ld;
+      int64_t lo, hi;
+      valid_cols(d, j, lo, hi);
+      int64_t off = j - d.pad;
+      for (int64_t oh = 0; oh < d.Ho; ++oh) {
+        int64_t ih = oh * d.stride - d.pad + i;
+        if (ih < 0 || ih >= d.H) continue;
+        if (hi > lo) scatter_add(dxc + ih * d.W + lo * d.stride + off, row + oh * d.Wo + lo, hi - lo, d.stride, T(1));
+      }
+    }
+}
+
+Conv2dSplit g_split = Conv2dSplit::Auto;
+
+bool split_batch(const Conv2dDims& d) {
+  if (g_split != Conv2dSplit::Auto) return g_split == Conv2dSplit::Batch;
+  return d.N >= num_threads();
+}
+
+// Images per chunk for the inner split: enough columns for a wide GEMM, bounded scratch.
+int64_t chunk_images(const Conv2dDims& d) {
+  static const int64_t budget = [] {
+    const char* e = std::getenv("KDFACE_CONV_COLS");
+    return e && *e ? std::atoll(e) : int64_t(1) << 20;
+  }();
+  return std::max<int64_t>(1, std::min(d.N, budget / std::max<int64_t>(1, d.Kc() * d.P())));
+}
+
+template <class T>
+void add_bias(const Conv2dDims& d, const T* bias, T* y) {
+  parallel_for(
+      d.N * d.O,
+      [&](int64_t q) {
+        T b = bias[q % d.O];
+        T* r = y + q * d.P();
+        for (int64_t p = 0; p < d.P(); ++p) r[p] += b;
+      },
+      d.P());
+}
+
+// ---- depthwise (one input channel per group): direct loops, vectorised along output rows ----
+
+template <class T>
+void depthwise_forward(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
+  int64_t Og = d.Og(), P = d.P(), kk = d.kh * d.kw;
+  parallel_for(
+      d.N * d.C,
+      [&](int64_t q) {
+        int64_t n = q / d.C, c = q % d.C;
+        const T* xc = x + q * d.H * d.W;
+        for (int64_t m = 0; m < Og; ++m) {
+          int64_t o = c * Og + m;
+          T* yo = y + (n * d.O + o) * P;
+          const T* wo = w + o * kk;
+          std::fill(yo, yo + P, bias ? bias[o] : T(0));
+          for (int64_t oh = 0; oh < d.Ho; ++oh) {
+            T* yr = yo + oh * d.Wo;
+            for (int64_t i = 0; i < d.kh; ++i) {
+              int64_t ih = oh * d.stride - d.pad + i;
+              if (ih < 0 || ih >= d.H) continue;
+              const T* xr = xc + ih * d.W;
+              for (int64_t j = 0; j < d.kw; ++j) {
+                int64_t lo, hi, off = j - d.pad;
+                valid_cols(d, j, lo, hi);
+                if (hi > lo) axpy_strided(yr + lo, xr + lo * d.stride + off, hi - lo, d.stride, wo[i * d.kw + j]);
+              }
+            }
+          }
+        }
+      },
+      Og * P * kk);
+}
+
+template <class T>
+void depthwise_backward(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
+  int64_t Og = d.Og(), P = d.P(), kk = d.kh * d.kw;
+  if (dx)
+    parallel_for(
+        d.N * d.C,
+        [&](int64_t q) {
+          int64_t n = q / d.C, c = q % d.C;
+          T* dxc = dx + q * d.H * d.W;
+          std::fill(dxc, dxc + d.H * d.W, T(0));
+          for (int64_t m = 0; m < Og; ++m) {
+            int64_t o = c * Og + m;
+            const T* go = gy + (n * d.O + o) * P;
+            const T* wo = w + o * kk;
+            for (int64_t oh = 0; oh < d.Ho; ++oh)
+              for (int64_t i = 0; i < d.kh; ++i) {
+                int64_t ih = oh * d.stride - d.pad + i;
+                if (ih < 0 || ih >= d.H) continue;
+                T* xr = dxc + ih * d.W;
+                for (int64_t j = 0; j < d.kw; ++j) {
+                  int64_t lo, hi, off = j - d.pad;
+                  valid_cols(d, j, lo, hi);
+                  if (hi > lo)
+                    scatter_add(xr + lo * d.stride + off, go + oh * d.Wo + lo, hi - lo, d.stride, wo[i * d.kw + j]);
+                }
+              }
+          }
+        },
+        Og * P * kk);
+  if (dw)
+    parallel_for(
+        d.O,
+        [&](int64_t o) {
+          int64_t c = o / Og;
+          std::vector<T> acc(size_t(kk), T(0));
+          for (int64_t n = 0; n < d.N; ++n) {
+            const T* xc = x + (n * d.C + c) * d.H * d.W;
+            const T* go = gy + (n * d.O + o) * P;
+            for (int64_t oh = 0; oh < d.Ho; ++oh)
+              for (int64_t i = 0; i < d.kh; ++i) {
+                int64_t ih = oh * d.stride - d.pad + i;
+                if (ih < 0 || ih >= d.H) continue;
+                const T* xr = xc + ih * d.W;
+                const T* gr = go + oh * d.Wo;
+                for (int64_t j = 0; j < d.kw; ++j) {
+                  int64_t lo, hi, off = j - d.pad;
+                  valid_cols(d, j, lo, hi);
+                  if (hi > lo) acc[size_t(i * d.kw + j)] += dot_strided(gr + lo, xr + lo * d.stride + off, hi - lo, d.stride);
+                }
+              }
+          }
+          std::copy(acc.begin(), acc.end(), dw + o * kk);
+        },
+        d.N * P * kk);
+}
+
+// ---- batch split: threads over images, single-threaded GEMM per (image, group) ----
+
+template <class T>
+void forward_split_batch(const Conv2dDims& d, const T* x, const T* w, T* y) {
+  int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
+  bool pw = is_pointwise(d);
+  parallel_for(
+      d.N,
+      [&](int64_t n) {
+        T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
+        for (int64_t g = 0; g < G; ++g) {
+          const T* xg = x + (n * d.C + g * Cg) * HW;
+          if (!pw)
+            for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
+          gemm_blocked<T>(false, false, Og, P, Kc, T(1), w + g * Og * Kc, Kc, pw ? xg : col, P, T(0),
+                          y + (n * d.O + g * Og) * P, P);
+        }
+      },
+      d.O * Kc * P);
+}
+
+template <class T>
+void backward_split_batch(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
+  int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
+  bool pw = is_pointwise(d);
+  int64_t nt = std::max<int64_t>(1, std::min<int64_t>(num_threads(), d.N));
+  // Thread t accumulates its images' weight gradient in part[t] (part 0 is dw itself).
+  std::vector<T> extra(dw ? size_t((nt - 1) * d.O * Kc) : 0);
+  parallel_for(
+      nt,
+      [&](int64_t t) {
+        T* dwt = !dw ? nullptr : t == 0 ? dw : extra.data() + (t - 1) * d.O * Kc;
+        T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
+        for (int64_t n = d.N * t / nt; n < d.N * (t + 1) / nt; ++n) {
+          T beta = n == d.N * t / nt ? T(0) : T(1);
+          for (int64_t g = 0; g < G; ++g) {
+            const T* xg = x + (n * d.C + g * Cg) * HW;
+            const T* gyg = gy + (n * d.O + g * Og) * P;  // (Og, P)
+            const T* wg = w + g * Og * Kc;               // (Og, Kc)
+            T* dxg = dx ? dx + (n * d.C + g * Cg) * HW : nullptr;
+            if (dwt) {  // dW_g += gy_g (Og, P) * col^T (P, Kc)
+              if (!pw)
+                for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
+              gemm_blocked<T>(false, true, Og, Kc, P, T(1), gyg, P, pw ? xg : col, P, beta, dwt + g * Og * Kc, Kc);
+            }
+            if (dxg) {  // dcol (Kc, P) = W_g^T * gy_g, then col2im (pointwise: dcol is dx)
+              gemm_blocked<T>(true, false, Kc, P, Og, T(1), wg, Kc, gyg, P, T(0), pw ? dxg : col, P);
+              if (!pw)
+                for (int64_t c = 0; c < Cg; ++c) col2im_channel(d, col + c * d.kh * d.kw * P, P, dxg + c * HW);
+            }
+          }
+        }
+      },
+      int64_t(1) << 20);
+  for (int64_t t = 1; t < nt; ++t) {
+    const T* src = extra.data() + (t - 1) * d.O * Kc;
+    for (int64_t i = 0; i < d.O * Kc; ++i) dw[i] += src[i];
+  }
+}
+
+// ---- inner split: serial over chunks of images, threads inside im2col/col2im and the GEMM ----
+
+// Columns of images [n0, n0 + nb) of group g side by side: col (Kc, nb * P).
+template <class T>
+void im2col_chunk(const Conv2dDims& d, const T* x, int64_t n0, int64_t nb, int64_t g, T* col) {
+  int64_t Cg = d.Cg(), P = d.P(), HW = d.H * d.W, ld = nb * P;
+  parallel_for(
+      nb * Cg,
+      [&](int64_t q) {
+        int64_t b = q / Cg, c = q % Cg;
+        im2col_channel(d, x + ((n0 + b) * d.C + g * Cg + c) * HW, col + c * d.kh * d.kw * ld + b * P, ld);
+      },
+      d.kh * d.kw * P);
+}
+
+template <class T>
+void forward_split_inner(const Conv2dDims& d, const T* x, const T* w, T* y) {
+  int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
+  if (is_pointwise(d)) {
+    for (int64_t n = 0; n < d.N; ++n)
+      for (int64_t g = 0; g < G; ++g)
+        gemm<T>(false, false, Og, P, Cg, T(1), w + g * Og * Kc, Kc, x + (n * d.C + g * Cg) * HW, P, T(0),
+                y + (n * d.O + g * Og) * P, P);
+    return;
+  }
+  int64_t nbmax = chunk_images(d);
+  T* col = thread_scratch<T>(0, size_t(Kc * nbmax * P));
+  T* tmp = nbmax > 1 ? thread_scratch<T>(1, size_t(Og * nbmax * P)) : nullptr;
+  for (int64_t n0 = 0; n0 < d.N; n0 += nbmax) {
+    int64_t nb = std::min(nbmax, d.N - n0), ld = nb * P;
+    for (int64_t g = 0; g < G; ++g) {
+      im2col_chunk(d, x, n0, nb, g, col);
+      T* yg = y + (n0 * d.O + g * Og) * P;
+      if (nb == 1) {
+        gemm<T>(false, false, Og, P, Kc, T(1), w + g * Og * Kc, Kc, col, P, T(0), yg, P);
+        continue;
+      }
+      gemm<T>(false, false, Og, ld, Kc, T(1), w + g * Og * Kc, Kc, col, ld, T(0), tmp, ld);
+      parallel_for(
+          nb * Og,
+          [&](int64_t q) {
+            int64_t b = q / Og, o = q % Og;
+            std::memcpy(yg + (b * d.O + o) * P, tmp + o * ld + b * P, size_t(P) * sizeof(T));
+          },
+          P);
+    }
+  }
+}
+
+template <class T>
+void backward_split_inner(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
+  int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
+  if (is_pointwise(d)) {
+    for (int64_t n = 0; n < d.N; ++n)
+      for (int64_t g = 0; g < G; ++g) {
+        const T* xg = x + (n * d.C + g * Cg) * HW;
+        const T* gyg = gy + (n * d.O + g * Og) * P;
+        const T* wg = w + g * Og * Kc;
+        if (dw) gemm<T>(false, true, Og, Cg, P, T(1), gyg, P, xg, P, n == 0 ? T(0) : T(1), dw + g * Og * Kc, Kc);
+        if (dx) gemm<T>(true, false, Cg, P, Og, T(1), wg, Kc, gyg, P, T(0), dx + (n * d.C + g * Cg) * HW, P);
+      }
+    return;
+  }
+  int64_t nbmax = chunk_images(d);
+  T* col = thread_scratch<T>(0, size_t(Kc * nbmax * P));
+  T* gyt = nbmax > 1 ? thread_scratch<T>(1, size_t(Og * nbmax * P)) : nullptr;
+  for (int64_t n0 = 0; n0 < d.N; n0 += nbmax) {
+    int64_t nb = std::min(nbmax, d.N - n0), ld = nb * P;
+    for (int64_t g = 0; g < G; ++g) {
+      const T* wg = w + g * Og * Kc;
+      const T* gyg = gy + (n0 * d.O + g * Og) * P;  // (Og, P) when nb == 1
+      if (nb > 1) {  // gather gy of the chunk's images as (Og, nb * P)
+        parallel_for(
+            nb * Og,
+            [&](int64_t q) {
+              int64_t b = q / Og, o = q % Og;
+              std::memcpy(gyt + o * ld + b * P, gyg + (b * d.O + o) * P, size_t(P) * sizeof(T));
+            },
+            P);
+        gyg = gyt;
+      }
+      if (dw) {
+        im2col_chunk(d, x, n0, nb, g, col);
+        gemm<T>(false, true, Og, Kc, ld, T(1), gyg, ld, col, ld, n0 == 0 ? T(0) : T(1), dw + g * Og * Kc, Kc);
+      }
+      if (dx) {
+        gemm<T>(true, false, Kc, ld, Og, T(1), wg, Kc, gyg, ld, T(0), col, ld);
+        parallel_for(
+            nb * Cg,
+            [&](int64_t q) {
+              int64_t b = q / Cg, c = q % Cg;
+              col2im_channel(d, col + c * d.kh * d.kw * ld + b * P, ld, dx + ((n0 + b) * d.C + g * Cg + c) * HW);
+            },
+            d.kh * d.kw * P);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void set_conv2d_split(Conv2dSplit s) { g_split = s; }
+
+template <class T>
+void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
+  if (d.N == 0 || d.O == 0) return;
+  if (d.Cg() == 1 && d.groups > 1) return depthwise_forward(d, x, w, bias, y);
+  if (split_batch(d))
+    forward_split_batch(d, x, w, y);
+  else
+    forward_split_inner(d, x, w, y);
+  if (bias) add_bias(d, bias, y);
+}
+
+template <class T>
+void conv2d_backward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* dbias) {
+  int64_t P = d.P();
+  if (dbias)
+    parallel_for(
+        d.O,
+        [&](int64_t o) {
+          T s = 0;
+          for (int64_t n = 0; n < d.N; ++n) {
+            const T* r = gy + (n * d.O + o) * P;
+            for (int64_t p = 0; p < P; ++p) s += r[p];
+          }
+          dbias[o] = s;
+        },
+        d.N * P);
+  if (d.N == 0) {  // no images: zero weight gradient, dx is empty
+    if (dw) std::fill(dw, dw + d.O * d.Kc(), T(0));
+    return;
+  }
+  if (!dx && !dw) return;
+  if (d.Cg() == 1 && d.groups > 1) return depthwise_backward(d, x, w, gy, dx, dw);
+  if (split_batch(d))
+    backward_split_batch(d, x, w, gy, dx, dw);
+  else
+    backward_split_inner(d, x, w, gy, dx, dw);
+}
+
+template void conv2d_forward_cpu<float>(const Conv2dDims&, const float*, const float*, const float*, float*);
+template void conv2d_forward_cpu<double>(const Conv2dDims&, const double*, const double*, const double*, double*);
+template void conv2d_backward_cpu<float>(const Conv2dDims&, const float*, const float*, const float*, float*, float*,
+                                         float*);
+template void conv2d_backward_cpu<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
+                                          double*, double*);
+
+}  // namespace kd

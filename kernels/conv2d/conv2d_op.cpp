@@ -1,0 +1,67 @@
+// conv2d: argument checks, the CPU kernels and the autograd record (dx, dw, dbias).
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "kernels/conv2d/conv2d.h"
+#include "kernels/conv2d/conv2d_cpu.h"
+
+namespace kd {
+namespace {
+
+Conv2dDims conv2d_dims(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
+  KD_CHECK(x.defined() && x.dim() == 4, "conv2d: x must be 4-D (N, Cin, H, W), got ",
+           x.defined() ? shape_str(x.shape()) : std::string("an undefined tensor"));
+  KD_CHECK(w.defined() && w.dim() == 4, "conv2d: weight must be 4-D (Cout, Cin/groups, kH, kW), got ",
+           w.defined() ? shape_str(w.shape()) : std::string("an undefined tensor"));
+  check_floating(x, "conv2d: x");
+  check_same_dtype_device(x, w, "conv2d: x and weight");
+  KD_CHECK(p.stride >= 1 && p.padding >= 0 && p.groups >= 1, "conv2d: need stride >= 1, padding >= 0, groups >= 1; got stride ",
+           p.stride, ", padding ", p.padding, ", groups ", p.groups);
+  Conv2dDims d{};
+  d.N = x.size(0), d.C = x.size(1), d.H = x.size(2), d.W = x.size(3);
+  d.O = w.size(0), d.kh = w.size(2), d.kw = w.size(3);
+  d.stride = p.stride, d.pad = p.padding, d.groups = p.groups;
+  KD_CHECK(d.C % d.groups == 0, "conv2d: input channels (", d.C, ", x ", shape_str(x.shape()),
+           ") are not divisible by groups (", d.groups, ")");
+  KD_CHECK(d.O % d.groups == 0, "conv2d: output channels (", d.O, ", weight ", shape_str(w.shape()),
+           ") are not divisible by groups (", d.groups, ")");
+  KD_CHECK(w.size(1) == d.C / d.groups && d.kh >= 1 && d.kw >= 1, "conv2d: weight must be (Cout, Cin/groups, kH, kW) = (",
+           d.O, ", ", d.C / d.groups, ", kH, kW) for x ", shape_str(x.shape()), " and groups ", d.groups, ", got ",
+           shape_str(w.shape()));
+  if (bias.defined()) {
+    check_shape(bias, {d.O}, "conv2d: bias (Cout)");
+    check_same_dtype_device(x, bias, "conv2d: x and bias");
+  }
+  d.Ho = (d.H + 2 * d.pad - d.kh) / d.stride + 1;
+  d.Wo = (d.W + 2 * d.pad - d.kw) / d.stride + 1;
+  KD_CHECK(d.H + 2 * d.pad >= d.kh && d.W + 2 * d.pad >= d.kw && d.Ho > 0 && d.Wo > 0,
+           "conv2d: output size would be empty: input ", d.H, "x", d.W, " padded by ", d.pad, " is smaller than the ",
+           d.kh, "x", d.kw, " kernel (x ", shape_str(x.shape()), ", weight ", shape_str(w.shape()), ")");
+  return d;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
+  Conv2dDims d = conv2d_dims(x, w, bias, p);
+  if (!x.device().is_cpu()) no_device_kernel("conv2d", x.device());
+  Tensor y = Tensor::empty({d.N, d.O, d.Ho, d.Wo}, x.dtype(), x.device());
+  dispatch_float(x.dtype(), "conv2d", [&](auto t) {
+    using T = decltype(t);
+    conv2d_forward_cpu<T>(d, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr, y.data<T>());
+  });
+  autograd::record("conv2d", {x, w, bias}, {y}, [x = x.detach(), w = w.detach(), d](const BackwardCtx& c) {
+    Tensor g = c.gy[0].dtype() == x.dtype() ? c.gy[0] : c.gy[0].to(x.dtype());  // (N, Cout, Ho, Wo)
+    Tensor dx = c.need[0] ? Tensor::empty_like(x) : Tensor();
+    Tensor dw = c.need[1] ? Tensor::empty_like(w) : Tensor();
+    Tensor db = c.need[2] ? Tensor::empty({d.O}, x.dtype(), x.device()) : Tensor();
+    dispatch_float(x.dtype(), "conv2d backward", [&](auto t) {
+      using T = decltype(t);
+      conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dx.defined() ? dx.data<T>() : nullptr,
+                             dw.defined() ? dw.data<T>() : nullptr, db.defined() ? db.data<T>() : nullptr);
+    });
+    return std::vector<Tensor>{dx, dw, db};
+  });
+  return y;
+}
+
+}  // namespace kd

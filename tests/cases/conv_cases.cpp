@@ -1,0 +1,47 @@
+// Finite-difference cases for conv2d: dense, grouped, strided, depthwise, 1x1 (both the
+// pointwise GEMM path and strided im2col), and CBAM's 7x7 2->1 spatial conv.
+#include "kernels/conv2d/conv2d.h"
+#include "tests/support/op_case.h"
+
+using namespace kd;
+using kdtest::OpCase;
+
+namespace {
+
+// x (N, C, H, W), w (O, C / groups, k, k) scaled like a fan-in init, bias (O) when with_bias.
+OpCase conv_case(const std::string& name, Shape x, int64_t O, int64_t k, Conv2dParams p, bool with_bias) {
+  OpCase c;
+  c.op = "conv2d";
+  c.name = "conv2d/" + name;
+  int64_t cg = x[1] / p.groups;
+  c.make_inputs = [=](Generator& g, DType t) {
+    std::vector<Tensor> in{Tensor::randn(x, g, t), Tensor::randn({O, cg, k, k}, g, t, 1.0 / double(cg * k))};
+    if (with_bias) in.push_back(Tensor::randn({O}, g, t));
+    return in;
+  };
+  c.run = [=](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), p)};
+  };
+  return c;
+}
+
+}  // namespace
+
+KD_OP_CASES({
+    conv_case("dense_k3_p1_bias", {2, 3, 5, 5}, 4, 3, {1, 1, 1}, true),
+    conv_case("dense_k3_p1_rect", {1, 2, 4, 6}, 3, 3, {1, 1, 1}, false),
+    conv_case("dense_k3_p0_s2", {2, 3, 7, 6}, 2, 3, {2, 0, 1}, true),
+    conv_case("grouped_g4_p1", {2, 8, 5, 5}, 8, 3, {1, 1, 4}, true),
+    conv_case("grouped_g4_p1_nobias", {1, 8, 4, 5}, 4, 3, {1, 1, 4}, false),
+    conv_case("grouped_g2_s2", {2, 8, 7, 7}, 4, 3, {2, 1, 2}, false),
+    conv_case("grouped_g4_s2_bias", {2, 8, 6, 6}, 8, 3, {2, 1, 4}, true),
+    conv_case("depthwise_k3_p1", {2, 4, 6, 6}, 4, 3, {1, 1, 4}, true),
+    conv_case("depthwise_k3_s2_mult2", {2, 4, 7, 7}, 8, 3, {2, 1, 4}, false),
+    conv_case("pointwise_1x1", {2, 6, 4, 4}, 5, 1, {1, 0, 1}, true),
+    conv_case("pointwise_1x1_g2", {2, 6, 3, 5}, 4, 1, {1, 0, 2}, false),
+    conv_case("k1_s2", {2, 6, 5, 5}, 4, 1, {2, 0, 1}, true),
+    conv_case("k1_s2_nobias", {2, 6, 6, 6}, 8, 1, {2, 0, 1}, false),
+    conv_case("spatial_k7_p3_2to1", {2, 2, 6, 6}, 1, 7, {1, 3, 1}, false),
+    conv_case("spatial_k7_p3_2to1_bias", {1, 2, 5, 7}, 1, 7, {1, 3, 1}, true),
+    conv_case("kernel_wider_than_input", {1, 2, 3, 3}, 2, 5, {1, 2, 1}, true),
+});
