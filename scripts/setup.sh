@@ -20,4 +20,7 @@ fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKDFACE_CUDA="${KDFACE_CUDA:-AUTO}"
 cmake --build "$BUILD_DIR" -j "$(nproc)"
+if ! { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; }; then
+  echo "setup: NOTE no GPU visible here: the CUDA tests (test_cuda_backend) will report as skipped"
+fi
 echo "setup: built in $BUILD_DIR; run the tests with: ctest --test-dir $BUILD_DIR --output-on-failure"
