@@ -1,5 +1,6 @@
 // gemm (OpenBLAS when built with it) and gemm_blocked (ours) against a naive triple loop:
-// odd and empty sizes, every transpose, alpha/beta, and beta == 0 over a C full of NaN.
+// odd and empty sizes, every transpose, alpha/beta, and beta == 0 over a C full of NaN;
+// then the matmul/linear wrappers' argument checks.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
@@ -8,7 +9,9 @@
 #include <random>
 #include <vector>
 
+#include "engine/autograd.h"
 #include "kernels/matmul/gemm.h"
+#include "kernels/matmul/matmul.h"
 
 using namespace kd;
 
@@ -93,4 +96,31 @@ TEST_CASE("gemm throughput at 512^3 (printed, not asserted)", "[gemm][timing]") 
             << " GFLOP/s, gemm_blocked " << gflops<float>(&gemm_blocked<float>, 512) << " GFLOP/s; double gemm "
             << gflops<double>(&gemm<double>, 512) << ", gemm_blocked " << gflops<double>(&gemm_blocked<double>, 512)
             << " GFLOP/s\n";
+}
+
+TEST_CASE("matmul and linear reject bad shapes with clear messages", "[matmul]") {
+  Tensor a = Tensor::zeros({3, 4}), b = Tensor::zeros({5, 6});
+  CHECK_THROWS_WITH(matmul(a, b), Catch::Contains("inner sizes differ") && Catch::Contains("[5, 6]"));
+  CHECK(matmul(a, Tensor::zeros({6, 4}), false, true).shape() == Shape{3, 6});
+  CHECK(matmul(a, Tensor::zeros({3, 2}), true, false).shape() == Shape{4, 2});
+  CHECK_THROWS_WITH(matmul(Tensor::zeros({3}), b), Catch::Contains("matmul: a") && Catch::Contains("2 dimensions"));
+  CHECK_THROWS_WITH(matmul(a, Tensor::zeros({4, 2}, DType::F64)), Catch::Contains("dtype mismatch"));
+  Tensor x = Tensor::zeros({2, 4});
+  CHECK_THROWS_WITH(linear(x, Tensor::zeros({3, 5}), Tensor()),
+                    Catch::Contains("(3, 4)") && Catch::Contains("got [3, 5]"));
+  CHECK_THROWS_WITH(linear(x, Tensor::zeros({3, 4}), Tensor::zeros({4})),
+                    Catch::Contains("bias") && Catch::Contains("[3]") && Catch::Contains("[4]"));
+  CHECK(linear(x, Tensor::zeros({3, 4}), Tensor()).shape() == Shape{2, 3});
+}
+
+TEST_CASE("linear with an empty batch or zero inputs", "[matmul]") {
+  // K == 0: y is the bias; N == 0: empty output, and the weight gradient is all zeros.
+  Tensor w0 = Tensor::zeros({3, 0}).requires_grad_(), b = Tensor::from<float>({1, 2, 3}, {3});
+  CHECK(linear(Tensor::zeros({2, 0}), w0, b).to_vector<float>() == std::vector<float>{1, 2, 3, 1, 2, 3});
+  Tensor w = Tensor::ones({3, 4}).requires_grad_(), bb = Tensor::ones({3}).requires_grad_();
+  Tensor y = linear(Tensor::zeros({0, 4}), w, bb);
+  CHECK(y.shape() == Shape{0, 3});
+  autograd::backward({y}, {Tensor::zeros({0, 3})});
+  CHECK(w.grad().to_vector<float>() == std::vector<float>(12, 0.0f));
+  CHECK(bb.grad().to_vector<float>() == std::vector<float>(3, 0.0f));
 }

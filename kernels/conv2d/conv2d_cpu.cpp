@@ -2,19 +2,20 @@
 // column matrix directly), col2im for the input gradient, and a direct loop kernel for
 // depthwise convs where a one-row GEMM would waste the im2col copy.
 //
-// Threading (measured on 2 shared cores): the batch is split across threads, each running our
-// blocked GEMM single-threaded on per-image panels that stay in cache — one parallel region
-// per pass, partial weight gradients summed at the end. The alternative, serial over images
-// with threads inside im2col and a threaded GEMM, is kept for batches smaller than the thread
-// count; with OpenBLAS its thread pool and OpenMP's take turns spinning, which was 3-10x
-// slower at batch 32 (OpenBLAS may not be called from inside our parallel regions at all).
+// Threading (measured on 2 cores shared with other work): threads take whole images from a
+// counter and run our blocked GEMM single-threaded on per-image panels that stay in cache —
+// one parallel region per pass, per-thread weight-gradient partials summed at the end. The
+// alternative, serial over images with threads inside im2col and a threaded GEMM, is kept for
+// batches smaller than the thread count: with OpenBLAS it was 3-10x slower at batch 32 (the
+// OpenBLAS and OpenMP thread pools take turns spinning), and OpenBLAS may not be called from
+// inside our parallel regions at all.
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "engine/parallel.h"
 #include "kernels/conv2d/conv2d_cpu.h"
+#include "kernels/matmul/dynamic_for.h"
 #include "kernels/matmul/gemm.h"
 #include "kernels/matmul/scratch.h"
 
@@ -110,13 +111,11 @@ bool split_batch(const Conv2dDims& d) {
   return d.N >= num_threads();
 }
 
-// Images per chunk for the inner split: enough columns for a wide GEMM, bounded scratch.
+// Images per chunk for the inner split: enough columns for a wide GEMM, scratch bounded
+// to about 4 MB of float columns.
 int64_t chunk_images(const Conv2dDims& d) {
-  static const int64_t budget = [] {
-    const char* e = std::getenv("KDFACE_CONV_COLS");
-    return e && *e ? std::atoll(e) : int64_t(1) << 20;
-  }();
-  return std::max<int64_t>(1, std::min(d.N, budget / std::max<int64_t>(1, d.Kc() * d.P())));
+  constexpr int64_t kColBudget = int64_t(1) << 20;
+  return std::max<int64_t>(1, std::min(d.N, kColBudget / std::max<int64_t>(1, d.Kc() * d.P())));
 }
 
 template <class T>
@@ -136,145 +135,138 @@ void add_bias(const Conv2dDims& d, const T* bias, T* y) {
 template <class T>
 void depthwise_forward(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
   int64_t Og = d.Og(), P = d.P(), kk = d.kh * d.kw;
-  parallel_for(
-      d.N * d.C,
-      [&](int64_t q) {
-        int64_t n = q / d.C, c = q % d.C;
-        const T* xc = x + q * d.H * d.W;
-        for (int64_t m = 0; m < Og; ++m) {
-          int64_t o = c * Og + m;
-          T* yo = y + (n * d.O + o) * P;
-          const T* wo = w + o * kk;
-          std::fill(yo, yo + P, bias ? bias[o] : T(0));
-          for (int64_t oh = 0; oh < d.Ho; ++oh) {
-            T* yr = yo + oh * d.Wo;
-            for (int64_t i = 0; i < d.kh; ++i) {
-              int64_t ih = oh * d.stride - d.pad + i;
-              if (ih < 0 || ih >= d.H) continue;
-              const T* xr = xc + ih * d.W;
-              for (int64_t j = 0; j < d.kw; ++j) {
-                int64_t lo, hi, off = j - d.pad;
-                valid_cols(d, j, lo, hi);
-                if (hi > lo) axpy_strided(yr + lo, xr + lo * d.stride + off, hi - lo, d.stride, wo[i * d.kw + j]);
-              }
-            }
+  dynamic_for(d.N * d.C, [&](int64_t, int64_t q) {  // one (image, input channel) plane per item
+    int64_t n = q / d.C, c = q % d.C;
+    const T* xc = x + q * d.H * d.W;
+    for (int64_t m = 0; m < Og; ++m) {
+      int64_t o = c * Og + m;
+      T* yo = y + (n * d.O + o) * P;
+      const T* wo = w + o * kk;
+      std::fill(yo, yo + P, bias ? bias[o] : T(0));
+      for (int64_t oh = 0; oh < d.Ho; ++oh)
+        for (int64_t i = 0; i < d.kh; ++i) {
+          int64_t ih = oh * d.stride - d.pad + i;
+          if (ih < 0 || ih >= d.H) continue;
+          for (int64_t j = 0; j < d.kw; ++j) {
+            int64_t lo, hi, off = j - d.pad;
+            valid_cols(d, j, lo, hi);
+            if (hi > lo)
+              axpy_strided(yo + oh * d.Wo + lo, xc + ih * d.W + lo * d.stride + off, hi - lo, d.stride,
+                           wo[i * d.kw + j]);
           }
         }
-      },
-      Og * P * kk);
+    }
+  });
 }
 
 template <class T>
 void depthwise_backward(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
   int64_t Og = d.Og(), P = d.P(), kk = d.kh * d.kw;
   if (dx)
-    parallel_for(
-        d.N * d.C,
-        [&](int64_t q) {
-          int64_t n = q / d.C, c = q % d.C;
-          T* dxc = dx + q * d.H * d.W;
-          std::fill(dxc, dxc + d.H * d.W, T(0));
-          for (int64_t m = 0; m < Og; ++m) {
-            int64_t o = c * Og + m;
-            const T* go = gy + (n * d.O + o) * P;
-            const T* wo = w + o * kk;
-            for (int64_t oh = 0; oh < d.Ho; ++oh)
-              for (int64_t i = 0; i < d.kh; ++i) {
-                int64_t ih = oh * d.stride - d.pad + i;
-                if (ih < 0 || ih >= d.H) continue;
-                T* xr = dxc + ih * d.W;
-                for (int64_t j = 0; j < d.kw; ++j) {
-                  int64_t lo, hi, off = j - d.pad;
-                  valid_cols(d, j, lo, hi);
-                  if (hi > lo)
-                    scatter_add(xr + lo * d.stride + off, go + oh * d.Wo + lo, hi - lo, d.stride, wo[i * d.kw + j]);
-                }
-              }
+    dynamic_for(d.N * d.C, [&](int64_t, int64_t q) {
+      int64_t n = q / d.C, c = q % d.C;
+      T* dxc = dx + q * d.H * d.W;
+      std::fill(dxc, dxc + d.H * d.W, T(0));
+      for (int64_t m = 0; m < Og; ++m) {
+        int64_t o = c * Og + m;
+        const T* go = gy + (n * d.O + o) * P;
+        const T* wo = w + o * kk;
+        for (int64_t oh = 0; oh < d.Ho; ++oh)
+          for (int64_t i = 0; i < d.kh; ++i) {
+            int64_t ih = oh * d.stride - d.pad + i;
+            if (ih < 0 || ih >= d.H) continue;
+            for (int64_t j = 0; j < d.kw; ++j) {
+              int64_t lo, hi, off = j - d.pad;
+              valid_cols(d, j, lo, hi);
+              if (hi > lo)
+                scatter_add(dxc + ih * d.W + lo * d.stride + off, go + oh * d.Wo + lo, hi - lo, d.stride,
+                            wo[i * d.kw + j]);
+            }
           }
-        },
-        Og * P * kk);
+      }
+    });
   if (dw)
-    parallel_for(
-        d.O,
-        [&](int64_t o) {
-          int64_t c = o / Og;
-          std::vector<T> acc(size_t(kk), T(0));
-          for (int64_t n = 0; n < d.N; ++n) {
-            const T* xc = x + (n * d.C + c) * d.H * d.W;
-            const T* go = gy + (n * d.O + o) * P;
-            for (int64_t oh = 0; oh < d.Ho; ++oh)
-              for (int64_t i = 0; i < d.kh; ++i) {
-                int64_t ih = oh * d.stride - d.pad + i;
-                if (ih < 0 || ih >= d.H) continue;
-                const T* xr = xc + ih * d.W;
-                const T* gr = go + oh * d.Wo;
-                for (int64_t j = 0; j < d.kw; ++j) {
-                  int64_t lo, hi, off = j - d.pad;
-                  valid_cols(d, j, lo, hi);
-                  if (hi > lo) acc[size_t(i * d.kw + j)] += dot_strided(gr + lo, xr + lo * d.stride + off, hi - lo, d.stride);
-                }
-              }
+    dynamic_for(d.O, [&](int64_t, int64_t o) {  // one output channel per item, over the whole batch
+      int64_t c = o / Og;
+      std::vector<T> acc(size_t(kk), T(0));
+      for (int64_t n = 0; n < d.N; ++n) {
+        const T* xc = x + (n * d.C + c) * d.H * d.W;
+        const T* go = gy + (n * d.O + o) * P;
+        for (int64_t oh = 0; oh < d.Ho; ++oh)
+          for (int64_t i = 0; i < d.kh; ++i) {
+            int64_t ih = oh * d.stride - d.pad + i;
+            if (ih < 0 || ih >= d.H) continue;
+            for (int64_t j = 0; j < d.kw; ++j) {
+              int64_t lo, hi, off = j - d.pad;
+              valid_cols(d, j, lo, hi);
+              if (hi > lo)
+                acc[size_t(i * d.kw + j)] +=
+                    dot_strided(go + oh * d.Wo + lo, xc + ih * d.W + lo * d.stride + off, hi - lo, d.stride);
+            }
           }
-          std::copy(acc.begin(), acc.end(), dw + o * kk);
-        },
-        d.N * P * kk);
+      }
+      std::copy(acc.begin(), acc.end(), dw + o * kk);
+    });
 }
 
 // ---- batch split: threads over images, single-threaded GEMM per (image, group) ----
 
+// bias may be null; it is added to each image's output rows while they are still in cache.
 template <class T>
-void forward_split_batch(const Conv2dDims& d, const T* x, const T* w, T* y) {
+void forward_split_batch(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
   int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
   bool pw = is_pointwise(d);
-  parallel_for(
-      d.N,
-      [&](int64_t n) {
-        T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
-        for (int64_t g = 0; g < G; ++g) {
-          const T* xg = x + (n * d.C + g * Cg) * HW;
-          if (!pw)
-            for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
-          gemm_blocked<T>(false, false, Og, P, Kc, T(1), w + g * Og * Kc, Kc, pw ? xg : col, P, T(0),
-                          y + (n * d.O + g * Og) * P, P);
+  dynamic_for(d.N, [&](int64_t, int64_t n) {
+    T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
+    for (int64_t g = 0; g < G; ++g) {
+      const T* xg = x + (n * d.C + g * Cg) * HW;
+      if (!pw)
+        for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
+      T* yg = y + (n * d.O + g * Og) * P;
+      gemm_blocked<T>(false, false, Og, P, Kc, T(1), w + g * Og * Kc, Kc, pw ? xg : col, P, T(0), yg, P);
+      if (bias)
+        for (int64_t o = 0; o < Og; ++o) {
+          T b = bias[g * Og + o], *r = yg + o * P;
+          for (int64_t p = 0; p < P; ++p) r[p] += b;
         }
-      },
-      d.O * Kc * P);
+    }
+  });
 }
 
 template <class T>
 void backward_split_batch(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
   int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
   bool pw = is_pointwise(d);
-  int64_t nt = std::max<int64_t>(1, std::min<int64_t>(num_threads(), d.N));
-  // Thread t accumulates its images' weight gradient in part[t] (part 0 is dw itself).
-  std::vector<T> extra(dw ? size_t((nt - 1) * d.O * Kc) : 0);
-  parallel_for(
-      nt,
-      [&](int64_t t) {
-        T* dwt = !dw ? nullptr : t == 0 ? dw : extra.data() + (t - 1) * d.O * Kc;
-        T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
-        for (int64_t n = d.N * t / nt; n < d.N * (t + 1) / nt; ++n) {
-          T beta = n == d.N * t / nt ? T(0) : T(1);
-          for (int64_t g = 0; g < G; ++g) {
-            const T* xg = x + (n * d.C + g * Cg) * HW;
-            const T* gyg = gy + (n * d.O + g * Og) * P;  // (Og, P)
-            const T* wg = w + g * Og * Kc;               // (Og, Kc)
-            T* dxg = dx ? dx + (n * d.C + g * Cg) * HW : nullptr;
-            if (dwt) {  // dW_g += gy_g (Og, P) * col^T (P, Kc)
-              if (!pw)
-                for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
-              gemm_blocked<T>(false, true, Og, Kc, P, T(1), gyg, P, pw ? xg : col, P, beta, dwt + g * Og * Kc, Kc);
-            }
-            if (dxg) {  // dcol (Kc, P) = W_g^T * gy_g, then col2im (pointwise: dcol is dx)
-              gemm_blocked<T>(true, false, Kc, P, Og, T(1), wg, Kc, gyg, P, T(0), pw ? dxg : col, P);
-              if (!pw)
-                for (int64_t c = 0; c < Cg; ++c) col2im_channel(d, col + c * d.kh * d.kw * P, P, dxg + c * HW);
-            }
-          }
-        }
-      },
-      int64_t(1) << 20);
-  for (int64_t t = 1; t < nt; ++t) {
+  int64_t slots = dynamic_slots(d.N);
+  // Thread slot t accumulates its images' weight gradient in its own buffer (slot 0 in dw).
+  std::vector<T> extra(dw ? size_t((slots - 1) * d.O * Kc) : 0);
+  std::vector<char> started(size_t(slots), 0);
+  dynamic_for(d.N, [&](int64_t t, int64_t n) {
+    T* dwt = !dw ? nullptr : t == 0 ? dw : extra.data() + (t - 1) * d.O * Kc;
+    T beta = started[size_t(t)] ? T(1) : T(0);
+    started[size_t(t)] = 1;
+    T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
+    for (int64_t g = 0; g < G; ++g) {
+      const T* xg = x + (n * d.C + g * Cg) * HW;
+      const T* gyg = gy + (n * d.O + g * Og) * P;  // (Og, P)
+      const T* wg = w + g * Og * Kc;               // (Og, Kc)
+      T* dxg = dx ? dx + (n * d.C + g * Cg) * HW : nullptr;
+      if (dwt) {  // dW_g += gy_g (Og, P) * col^T (P, Kc)
+        if (!pw)
+          for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
+        gemm_blocked<T>(false, true, Og, Kc, P, T(1), gyg, P, pw ? xg : col, P, beta, dwt + g * Og * Kc, Kc);
+      }
+      if (dxg) {  // dcol (Kc, P) = W_g^T * gy_g, then col2im (pointwise: dcol is dx)
+        gemm_blocked<T>(true, false, Kc, P, Og, T(1), wg, Kc, gyg, P, T(0), pw ? dxg : col, P);
+        if (!pw)
+          for (int64_t c = 0; c < Cg; ++c) col2im_channel(d, col + c * d.kh * d.kw * P, P, dxg + c * HW);
+      }
+    }
+  });
+  if (!dw) return;
+  if (!started[0]) std::fill(dw, dw + d.O * Kc, T(0));
+  for (int64_t t = 1; t < slots; ++t) {
+    if (!started[size_t(t)]) continue;
     const T* src = extra.data() + (t - 1) * d.O * Kc;
     for (int64_t i = 0; i < d.O * Kc; ++i) dw[i] += src[i];
   }
@@ -388,9 +380,8 @@ void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bi
   if (d.N == 0 || d.O == 0) return;
   if (d.Cg() == 1 && d.groups > 1) return depthwise_forward(d, x, w, bias, y);
   if (split_batch(d))
-    forward_split_batch(d, x, w, y);
-  else
-    forward_split_inner(d, x, w, y);
+    return forward_split_batch(d, x, w, bias, y);
+  forward_split_inner(d, x, w, y);
   if (bias) add_bias(d, bias, y);
 }
 

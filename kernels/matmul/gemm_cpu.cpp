@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "engine/parallel.h"
+#include "kernels/matmul/dynamic_for.h"
 #include "kernels/matmul/gemm.h"
 #include "kernels/matmul/scratch.h"
 
@@ -16,7 +17,8 @@
 
 namespace kd {
 
-namespace gemm_sse2 {
+// 16-byte vectors: SSE2 on any x86-64, NEON on ARM.
+namespace gemm_base {
 #define KD_GEMM_TARGET
 #define KD_GEMM_VEC_BYTES 16
 #define KD_GEMM_TILE_ROWS 4
@@ -26,7 +28,7 @@ namespace gemm_sse2 {
 #undef KD_GEMM_VEC_BYTES
 #undef KD_GEMM_TILE_ROWS
 #undef KD_GEMM_DOT_TILE
-}  // namespace gemm_sse2
+}  // namespace gemm_base
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define KD_GEMM_X86_DISPATCH 1
@@ -69,19 +71,19 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
   }
 }
 
-enum class Isa { SSE2, AVX2, AVX512 };
+enum class Isa { Base, AVX2, AVX512 };
 
 Isa detect_isa() {
 #ifdef KD_GEMM_X86_DISPATCH
   if (const char* e = std::getenv("KDFACE_GEMM_ISA")) {  // to measure or test a narrower kernel
-    if (std::strcmp(e, "sse2") == 0) return Isa::SSE2;
+    if (std::strcmp(e, "base") == 0 || std::strcmp(e, "sse2") == 0) return Isa::Base;
     if (std::strcmp(e, "avx2") == 0) return Isa::AVX2;
   }
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return Isa::AVX512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::AVX2;
 #endif
-  return Isa::SSE2;
+  return Isa::Base;
 }
 
 // Dot-product form for A B^T when K dwarfs the output: no packing at all.
@@ -102,8 +104,8 @@ void gemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, con
     return dot ? gemm_avx2::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
                : gemm_avx2::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
-  if (dot) return gemm_sse2::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  gemm_sse2::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (dot) return gemm_base::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_base::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace
@@ -116,34 +118,29 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
     scale_c(M, N, beta, C, ldc);
     return;
   }
-  // One parallel region per call, each thread an independent slice of C (columns, or rows when
-  // C is tall): no barriers inside, so a core shared with other work stalls nobody else.
-  // Each thread repacks the shared operand; that is O(MK) against O(MNK / threads) of work.
-  int64_t nt = num_threads();
+  // Threads take independent slices of C (columns, or rows when C is tall) from a counter:
+  // no barriers inside, and a thread that loses its core to another process holds up only
+  // its current slice. Each slice repacks the shared operand: O(MK) against O(MNK / slices).
   double flops = 2.0 * double(M) * double(N) * double(K);
-  if (nt <= 1 || flops < 4e6) {
+  if (num_threads() <= 1 || flops < 4e6) {
     gemm_serial(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   bool by_cols = N >= M;
-  int64_t unit = by_cols ? 64 : 24;  // a multiple of every ISA's tile width (or height)
   int64_t extent = by_cols ? N : M;
+  int64_t unit = by_cols ? 64 : 24;  // a multiple of every ISA's tile width (or height)
   int64_t units = (extent + unit - 1) / unit;
-  nt = std::min(nt, units);
-  parallel_for(
-      nt,
-      [&](int64_t t) {
-        int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
-        int64_t s0 = u0 * unit, s1 = std::min(extent, u1 * unit);
-        if (s1 <= s0) return;
-        if (by_cols)
-          gemm_serial(trans_a, trans_b, M, s1 - s0, K, alpha, A, lda, trans_b ? B + s0 * ldb : B + s0, ldb, beta,
-                      C + s0, ldc);
-        else
-          gemm_serial(trans_a, trans_b, s1 - s0, N, K, alpha, trans_a ? A + s0 : A + s0 * lda, lda, B, ldb, beta,
-                      C + s0 * ldc, ldc);
-      },
-      int64_t(1) << 20);
+  int64_t slices = std::min(units, 4 * int64_t(num_threads()));
+  dynamic_for(slices, [&](int64_t, int64_t t) {
+    int64_t s0 = units * t / slices * unit, s1 = std::min(extent, units * (t + 1) / slices * unit);
+    if (s1 <= s0) return;
+    if (by_cols)
+      gemm_serial(trans_a, trans_b, M, s1 - s0, K, alpha, A, lda, trans_b ? B + s0 * ldb : B + s0, ldb, beta, C + s0,
+                  ldc);
+    else
+      gemm_serial(trans_a, trans_b, s1 - s0, N, K, alpha, trans_a ? A + s0 : A + s0 * lda, lda, B, ldb, beta,
+                  C + s0 * ldc, ldc);
+  });
 }
 
 #ifdef KDFACE_HAVE_BLAS
