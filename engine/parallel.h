@@ -20,4 +20,12 @@ void parallel_for(int64_t n, F&& f, int64_t cost_per_item = 1) {
   for (int64_t i = 0; i < n; ++i) f(i);
 }
 
+// f(begin, end) over [0, n) in fixed chunks of `chunk` elements, the chunks split across
+// threads: long flat loops (elementwise ops) use the threads without per-element calls.
+template <class F>
+void parallel_for_chunks(int64_t n, F&& f, int64_t chunk = 16384) {
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  parallel_for(chunks, [&](int64_t k) { f(k * chunk, (k + 1) * chunk < n ? (k + 1) * chunk : n); }, chunk);
+}
+
 }  // namespace kd

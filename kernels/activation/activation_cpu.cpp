@@ -7,29 +7,17 @@
 #include "kernels/reduce/accumulate.h"
 
 namespace kd {
-namespace {
-
-constexpr int64_t kChunk = 16384;
-
-// f(begin, end) over [0, n) in fixed chunks so long flat loops use the threads.
-template <class F>
-void for_chunks(int64_t n, F&& f) {
-  int64_t chunks = (n + kChunk - 1) / kChunk;
-  parallel_for(chunks, [&](int64_t k) { f(k * kChunk, std::min(n, (k + 1) * kChunk)); }, kChunk);
-}
-
-}  // namespace
 
 template <class T>
 void relu_forward_cpu(const T* x, T* y, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t e) {
+  parallel_for_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
   });
 }
 
 template <class T>
 void relu_backward_cpu(const T* y, const T* gy, T* gx, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t e) {
+  parallel_for_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const T g = gy[i];  // loaded unconditionally so the select vectorises
       gx[i] = y[i] > T(0) ? g : T(0);
@@ -41,14 +29,14 @@ template <class T>
 void sigmoid_forward_cpu(const T* x, T* y, int64_t n) {
   // No branch needed: for very negative x, exp(-x) = inf and 1 / inf = 0 exactly; the
   // relative error stays at rounding level across the range.
-  for_chunks(n, [&](int64_t b, int64_t e) {
+  parallel_for_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
   });
 }
 
 template <class T>
 void sigmoid_backward_cpu(const T* y, const T* gy, T* gx, int64_t n) {
-  for_chunks(n, [&](int64_t b, int64_t e) {
+  parallel_for_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) gx[i] = gy[i] * y[i] * (T(1) - y[i]);
   });
 }

@@ -8,13 +8,6 @@
 namespace kd {
 namespace {
 
-constexpr int64_t kChunk = 16384;
-
-template <class F>
-void for_chunks(int64_t n, F&& f) {
-  int64_t chunks = (n + kChunk - 1) / kChunk;
-  parallel_for(chunks, [&](int64_t k) { f(k * kChunk, std::min(n, (k + 1) * kChunk)); }, kChunk);
-}
 
 int64_t rows_of(const BroadcastDims& d) {
   int64_t r = 1;
@@ -55,7 +48,7 @@ void forward_impl(const BroadcastDims& d, const T* a, const T* b, T* y, F f) {
   const int64_t sa = d.s0.back(), sb = d.s1.back();
   if (rows * inner == 0) return;
   if (rows == 1) {  // one long row (same shapes): split it
-    for_chunks(inner, [&](int64_t i0, int64_t i1) { row_apply(a + i0 * sa, sa, b + i0 * sb, sb, y + i0, i1 - i0, f); });
+    parallel_for_chunks(inner, [&](int64_t i0, int64_t i1) { row_apply(a + i0 * sa, sa, b + i0 * sb, sb, y + i0, i1 - i0, f); });
     return;
   }
   parallel_for(rows, [&](int64_t r) {
@@ -85,7 +78,7 @@ void binary_backward_cpu(const BroadcastDims& d, const T* gy, const T* w, T sign
     // g has the output's layout: g = sign gy w, written once per element.
     if (rows * inner == 0) return;
     if (!w) {
-      for_chunks(rows * inner, [&](int64_t i0, int64_t i1) {
+      parallel_for_chunks(rows * inner, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) g[i] = sign * gy[i];
       });
       return;
@@ -135,21 +128,21 @@ void binary_backward_cpu(const BroadcastDims& d, const T* gy, const T* w, T sign
 template <class T>
 void affine_cpu(const T* x, T* y, int64_t n, double alpha, double beta) {
   const T a = T(alpha), b = T(beta);
-  for_chunks(n, [&](int64_t i0, int64_t i1) {
+  parallel_for_chunks(n, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) y[i] = a * x[i] + b;
   });
 }
 
 template <class T>
 void square_forward_cpu(const T* x, T* y, int64_t n) {
-  for_chunks(n, [&](int64_t i0, int64_t i1) {
+  parallel_for_chunks(n, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) y[i] = x[i] * x[i];
   });
 }
 
 template <class T>
 void square_backward_cpu(const T* x, const T* gy, T* gx, int64_t n) {
-  for_chunks(n, [&](int64_t i0, int64_t i1) {
+  parallel_for_chunks(n, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) gx[i] = T(2) * x[i] * gy[i];
   });
 }
