@@ -28,7 +28,7 @@ bool is_pointwise(const Conv2dDims& d) { return d.kh == 1 && d.kw == 1 && d.stri
 void valid_cols(const Conv2dDims& d, int64_t j, int64_t& lo, int64_t& hi) {
   int64_t a = d.pad - j;                  // ow * s >= a
   int64_t b = d.W - 1 + d.pad - j;        // ow * s <= b
-  lo = a <= 0 ? 0 : (a + d.stride - 1) / d.stride;
+  lo = a <= 0 ? 0 : std::min(d.Wo, (a + d.stride - 1) / d.stride);  // a side smaller than the padding
   hi = b < 0 ? 0 : std::min(d.Wo, b / d.stride + 1);
   hi = std::max(hi, lo);
 }
@@ -237,29 +237,34 @@ template <class T>
 void backward_split_batch(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw) {
   int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), Kc = d.Kc(), P = d.P(), HW = d.H * d.W;
   bool pw = is_pointwise(d);
+  // The batch is cut into `slots` fixed runs of consecutive images; run t accumulates its
+  // weight gradient in its own buffer (run 0 in dw) in image order, and the buffers are summed
+  // in run order. Which thread takes which run does not matter, so the result is bit-identical
+  // from run to run (a resumed training run depends on it).
   int64_t slots = dynamic_slots(d.N);
-  // Thread slot t accumulates its images' weight gradient in its own buffer (slot 0 in dw).
   std::vector<T> extra(dw ? size_t((slots - 1) * d.O * Kc) : 0);
   std::vector<char> started(size_t(slots), 0);
-  dynamic_for(d.N, [&](int64_t t, int64_t n) {
-    T* dwt = !dw ? nullptr : t == 0 ? dw : extra.data() + (t - 1) * d.O * Kc;
-    T beta = started[size_t(t)] ? T(1) : T(0);
-    started[size_t(t)] = 1;
-    T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
-    for (int64_t g = 0; g < G; ++g) {
-      const T* xg = x + (n * d.C + g * Cg) * HW;
-      const T* gyg = gy + (n * d.O + g * Og) * P;  // (Og, P)
-      const T* wg = w + g * Og * Kc;               // (Og, Kc)
-      T* dxg = dx ? dx + (n * d.C + g * Cg) * HW : nullptr;
-      if (dwt) {  // dW_g += gy_g (Og, P) * col^T (P, Kc)
-        if (!pw)
-          for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
-        gemm_blocked<T>(false, true, Og, Kc, P, T(1), gyg, P, pw ? xg : col, P, beta, dwt + g * Og * Kc, Kc);
-      }
-      if (dxg) {  // dcol (Kc, P) = W_g^T * gy_g, then col2im (pointwise: dcol is dx)
-        gemm_blocked<T>(true, false, Kc, P, Og, T(1), wg, Kc, gyg, P, T(0), pw ? dxg : col, P);
-        if (!pw)
-          for (int64_t c = 0; c < Cg; ++c) col2im_channel(d, col + c * d.kh * d.kw * P, P, dxg + c * HW);
+  dynamic_for(slots, [&](int64_t, int64_t t) {
+    for (int64_t n = d.N * t / slots; n < d.N * (t + 1) / slots; ++n) {
+      T* dwt = !dw ? nullptr : t == 0 ? dw : extra.data() + (t - 1) * d.O * Kc;
+      T beta = started[size_t(t)] ? T(1) : T(0);
+      started[size_t(t)] = 1;
+      T* col = pw ? nullptr : thread_scratch<T>(0, size_t(Kc * P));
+      for (int64_t g = 0; g < G; ++g) {
+        const T* xg = x + (n * d.C + g * Cg) * HW;
+        const T* gyg = gy + (n * d.O + g * Og) * P;  // (Og, P)
+        const T* wg = w + g * Og * Kc;               // (Og, Kc)
+        T* dxg = dx ? dx + (n * d.C + g * Cg) * HW : nullptr;
+        if (dwt) {  // dW_g += gy_g (Og, P) * col^T (P, Kc)
+          if (!pw)
+            for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
+          gemm_blocked<T>(false, true, Og, Kc, P, T(1), gyg, P, pw ? xg : col, P, beta, dwt + g * Og * Kc, Kc);
+        }
+        if (dxg) {  // dcol (Kc, P) = W_g^T * gy_g, then col2im (pointwise: dcol is dx)
+          gemm_blocked<T>(true, false, Kc, P, Og, T(1), wg, Kc, gyg, P, T(0), pw ? dxg : col, P);
+          if (!pw)
+            for (int64_t c = 0; c < Cg; ++c) col2im_channel(d, col + c * d.kh * d.kw * P, P, dxg + c * HW);
+        }
       }
     }
   });

@@ -44,4 +44,8 @@ KD_OP_CASES({
     conv_case("spatial_k7_p3_2to1", {2, 2, 6, 6}, 1, 7, {1, 3, 1}, false),
     conv_case("spatial_k7_p3_2to1_bias", {1, 2, 5, 7}, 1, 7, {1, 3, 1}, true),
     conv_case("kernel_wider_than_input", {1, 2, 3, 3}, 2, 5, {1, 2, 1}, true),
+    // A side smaller than the padding (CBAM's 7x7 conv on a 2x2 last stage of a 32x32 input):
+    // im2col once wrote past its rows here.
+    conv_case("side_smaller_than_pad_k7_p3", {2, 2, 2, 2}, 1, 7, {1, 3, 1}, false),
+    conv_case("side_smaller_than_pad_rect", {1, 2, 1, 3}, 2, 7, {1, 3, 1}, true),
 });

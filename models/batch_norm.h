@@ -1,0 +1,37 @@
+#pragma once
+// nn.BatchNorm1d / nn.BatchNorm2d with PyTorch's state: weight, bias, running_mean,
+// running_var and the int64 scalar num_batches_tracked, so a PyTorch state_dict loads strictly
+// and ours loads back into PyTorch.
+#include "engine/module.h"
+
+namespace kd::models {
+
+class BatchNorm : public Module {
+ public:
+  explicit BatchNorm(int64_t c, double momentum = 0.1, double eps = 1e-5);
+  // x (N, C) or (N, C, H, W). Training: batch statistics, running buffers updated and
+  // num_batches_tracked incremented (also under no-grad, as in PyTorch). Eval: running buffers.
+  Tensor forward(const Tensor& x);
+  int64_t channels() const { return c_; }
+
+ private:
+  int64_t c_;
+  double momentum_, eps_;
+  Tensor weight_, bias_, running_mean_, running_var_, num_batches_tracked_;
+};
+
+// While one is alive on this thread, every BatchNorm forward in training mode uses
+// momentum = 1 / num_batches_tracked: PyTorch's momentum=None, a cumulative (equal weight)
+// average of the batch statistics since the buffers were reset. Used by adaptive_bn.
+class CumulativeBatchNormScope {
+ public:
+  CumulativeBatchNormScope();
+  ~CumulativeBatchNormScope();
+  CumulativeBatchNormScope(const CumulativeBatchNormScope&) = delete;
+  CumulativeBatchNormScope& operator=(const CumulativeBatchNormScope&) = delete;
+
+ private:
+  bool prev_;
+};
+
+}  // namespace kd::models

@@ -1,0 +1,38 @@
+#include "models/margin_head.h"
+
+#include "kernels/loss/loss.h"
+#include "kernels/matmul/matmul.h"
+#include "kernels/normalize/l2_normalize.h"
+
+namespace kd::models {
+
+MarginHead::MarginHead(int64_t emb, int64_t classes, const std::string& kind, double s, double m, uint64_t seed)
+    : emb_(emb), classes_(classes) {
+  KD_CHECK(emb >= 1, "MarginHead: emb must be positive, got ", emb);
+  KD_CHECK(classes >= 2, "MarginHead: expected at least 2 classes, got ", classes);
+  KD_CHECK(kind == "arcface" || kind == "cosface", "MarginHead: kind must be \"arcface\" or \"cosface\", got \"",
+           kind, "\"");
+  KD_CHECK(s > 0, "MarginHead: scale s must be positive, got ", s);
+  KD_CHECK(m >= 0, "MarginHead: margin m must be >= 0, got ", m);
+  p_.kind = kind == "arcface" ? MarginKind::ArcFace : MarginKind::CosFace;
+  p_.s = s;
+  p_.m = m;
+  Generator g(seed);
+  w_ = register_parameter("w", Tensor::randn({classes, emb}, g, DType::F32, 0.01));
+}
+
+Tensor MarginHead::cosine(const Tensor& embedding) {
+  KD_CHECK(embedding.dim() == 2 && embedding.size(1) == emb_, "MarginHead: expected an embedding of shape (N, ",
+           emb_, "), got ", shape_str(embedding.shape()));
+  return linear(l2_normalize(embedding), l2_normalize(w_), Tensor());
+}
+
+Tensor MarginHead::logits(const Tensor& embedding, const Tensor& labels) {
+  return margin_logits(cosine(embedding), labels, p_);
+}
+
+Tensor MarginHead::loss(const Tensor& embedding, const Tensor& labels) {
+  return cross_entropy(logits(embedding, labels), labels);
+}
+
+}  // namespace kd::models

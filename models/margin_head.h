@@ -1,0 +1,31 @@
+#pragma once
+// The classifier of face recognition training: cosine between L2-normalised embeddings and
+// L2-normalised class weights, with an additive angular (ArcFace) or cosine (CosFace) margin
+// at the label (formulas in kernels/margin/margin.h). Parameter "w" (classes, emb), as
+// torch_reference.ArcFace.
+#include <string>
+
+#include "engine/module.h"
+#include "kernels/margin/margin.h"
+
+namespace kd::models {
+
+class MarginHead : public kd::Module {
+ public:
+  // kind "arcface" | "cosface"; w ~ randn * 0.01 from seed.
+  MarginHead(int64_t emb, int64_t classes, const std::string& kind, double s, double m, uint64_t seed);
+  Tensor logits(const Tensor& embedding, const Tensor& labels);  // (N, classes), margin at the label, times s
+  Tensor cosine(const Tensor& embedding);                        // (N, classes) plain cos, no margin, no s
+  Tensor loss(const Tensor& embedding, const Tensor& labels);    // cross-entropy of logits (scalar)
+
+  const MarginParams& params() const { return p_; }
+  int64_t classes() const { return classes_; }
+  int64_t emb() const { return emb_; }
+
+ private:
+  int64_t emb_, classes_;
+  MarginParams p_;
+  Tensor w_;  // (classes, emb)
+};
+
+}  // namespace kd::models

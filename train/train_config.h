@@ -1,0 +1,91 @@
+#pragma once
+// kdface-train's config, read strictly from JSON (unknown keys are errors naming the key) and
+// written back resolved — every default filled in — to <run>/config.json.
+// The schema, with defaults, is documented in docs/training.md; configs/*.json are recipes.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kd::train {
+
+struct LossWeights {
+  double cls = 1.0;            // margin-head cross-entropy of the student (ArcFace/CosFace)
+  double kd_logit = 0.0;       // T^2 KL(teacher || student) on s*cos logits (seed 000 eq. 5)
+  double kd_T = 4.0;
+  double kd_attention = 0.0;   // attention-similarity KD (seed 000 eq. 7-8)
+  double kd_instance = 0.0;    // 1 - cos(embeddings) (seed 002)
+  double kd_relation = 0.0;    // pairwise-cosine matrices (seed 002)
+  double feature_mimic = 0.0;  // MSE between embeddings (seed 003's feature mimic)
+  double subdecision_kl = 0.0; // weighted bidirectional KL between sub-decisions (seed 001)
+  double subdecision_cls = 0.0;
+  double embed_kd = 0.0;       // cosine embedding KD to the concept-weighted embedding (seed 001)
+};
+
+struct TrainConfig {
+  std::string name = "run";
+  uint64_t seed = 0;
+  std::string device = "cpu";
+
+  // data
+  std::string train_shards;             // shard set folder (kdface-data pack)
+  int64_t batch = 64;
+  int threads = 2;
+  bool flip = true;
+  std::string student_input = "hr";     // hr | lr | masked
+  std::string teacher_input = "hr";
+  nlohmann::json degrade = nlohmann::json::object();  // data::DegradeSpec, validated by data/
+  std::vector<int> scales{1};
+  std::string mask_bank;
+  bool use_labels = true;               // false: no identity loss (seed 003 step 1)
+
+  // models
+  nlohmann::json student_model = {{"preset", "tiny"}};
+  std::string head_kind = "arcface";    // arcface | cosface
+  double head_s = 64.0, head_m = 0.5;
+  bool has_teacher = false;
+  nlohmann::json teacher_model = nlohmann::json::object();
+  std::string teacher_checkpoint;       // a kdface checkpoint (or run dir: its latest)
+  std::string init_checkpoint;          // optional warm start of the student (seed 003 step 2)
+  // seed 001
+  bool subdecision = false;
+  int64_t subdecision_n = 3;
+  double subdecision_drop = 0.5;
+
+  LossWeights loss;
+
+  // optimisation
+  double lr = 0.1, momentum = 0.9, weight_decay = 5e-4;
+  std::string schedule = "step";        // constant | step | multistep | cosine
+  std::string schedule_unit = "epoch";  // epoch | step
+  int64_t step_size = 5;
+  std::vector<int64_t> milestones;
+  double gamma = 0.1;
+  int64_t warmup = 0;                   // in schedule units
+  int64_t epochs = 20;
+  int64_t max_steps = 0;                // > 0: stop after this many steps (smoke runs)
+
+  // bookkeeping
+  int64_t log_every = 10;
+  int64_t checkpoint_every = 500;       // steps; a checkpoint is also written at the end
+  int64_t keep_checkpoints = 3;
+
+  // evaluation on a pair list after each epoch (skipped when pairs is empty)
+  std::string eval_pairs, eval_root, eval_format = "tsv";
+  std::vector<int> eval_scales{1};
+  bool eval_adabn = false;
+  int64_t eval_max_pairs = 0;           // > 0: first N pairs only (quick checks)
+  int64_t eval_batch = 128;
+
+  nlohmann::json raw;                   // the resolved JSON as written to config.json
+};
+
+// Reads cfg (after --set overrides); source names the file in messages. Relative paths in
+// the config resolve against base_dir (the config file's folder is NOT used: recipes are
+// written relative to the repository root, where README's commands run).
+TrainConfig parse_train_config(const nlohmann::json& cfg, const std::string& source);
+nlohmann::json to_json(const TrainConfig& c);
+
+}  // namespace kd::train

@@ -1,0 +1,236 @@
+#include "train/trainer.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "data/loader.h"
+#include "engine/atomic_file.h"
+#include "engine/autograd.h"
+#include "engine/check.h"
+#include "engine/checkpoint.h"
+#include "engine/optim/schedule.h"
+#include "engine/optim/sgd.h"
+#include "engine/progress.h"
+#include "engine/rng.h"
+#include "train/evaluate.h"
+#include "train/loss_step.h"
+#include "train/nets.h"
+#include "train/run_log.h"
+
+namespace kd::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+LrSchedule make_schedule(const TrainConfig& c, int64_t total_units) {
+  LrSchedule s;
+  if (c.schedule == "constant") s = LrSchedule::constant(c.lr);
+  if (c.schedule == "step") s = LrSchedule::step(c.lr, c.step_size, c.gamma);
+  if (c.schedule == "multistep") s = LrSchedule::multistep(c.lr, c.milestones, c.gamma);
+  if (c.schedule == "cosine") s = LrSchedule::cosine(c.lr, total_units);
+  if (c.warmup > 0) s = s.with_warmup(c.warmup);
+  s.validate();
+  return s;
+}
+
+data::LoaderConfig loader_config(const TrainConfig& c) {
+  data::LoaderConfig l;
+  l.shards = c.train_shards;
+  l.batch = c.batch;
+  l.threads = c.threads;
+  l.seed = c.seed;
+  l.shuffle = true;
+  l.flip = c.flip;
+  l.drop_last = true;
+  l.want_lr = c.student_input == "lr" || c.teacher_input == "lr";
+  l.want_masked = c.student_input == "masked" || c.teacher_input == "masked";
+  l.degrade = data::degrade_spec_from_json(c.degrade, "data.degrade");
+  l.scales = c.scales;
+  l.mask_bank = c.mask_bank;
+  return l;
+}
+
+// Keeps the newest `keep` checkpoints; never the one just written.
+void prune_checkpoints(const std::string& dir, int64_t keep) {
+  std::vector<std::string> files;
+  for (auto& e : fs::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("ckpt_", 0) == 0 && e.path().extension() == ".safetensors") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (size_t i = 0; i + size_t(keep) < files.size(); ++i) fs::remove(files[i]);
+}
+
+}  // namespace
+
+RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
+  KD_CHECK(cfg.device == "cpu", "device \"", cfg.device,
+           "\": training runs on the CPU backend for now; the CUDA ops land with the CUDA backend (issue 3)");
+  KD_CHECK(!opt.out_dir.empty(), "--out RUN_DIR is required");
+  fs::create_directories(opt.out_dir);
+  const std::string ckpt_dir = (fs::path(opt.out_dir) / "checkpoints").string();
+  fs::create_directories(ckpt_dir);
+  const std::string cfg_path = (fs::path(opt.out_dir) / "config.json").string();
+
+  // A resumed run must be the same run: the resolved configs have to agree.
+  std::string resume_from;
+  if (opt.resume) {
+    std::vector<std::string> skipped;
+    resume_from = latest_checkpoint(ckpt_dir, &skipped);
+    for (auto& s : skipped) std::fprintf(stderr, "kdface-train: ignoring %s\n", s.c_str());
+    if (fs::exists(cfg_path)) {
+      json before = json::parse(read_file(cfg_path));
+      json diff = json::diff(before, cfg.raw);
+      KD_CHECK(diff.empty(), "--resume: the config differs from ", cfg_path, " (", diff.dump(),
+               "); resume with the same config and --set options, or start a new --out folder");
+    }
+    if (resume_from.empty()) std::fprintf(stderr, "kdface-train: --resume: no checkpoint in %s, starting fresh\n", ckpt_dir.c_str());
+  } else {
+    KD_CHECK(latest_checkpoint(ckpt_dir).empty(), opt.out_dir,
+             " already holds checkpoints: pass --resume to continue that run, or choose another --out");
+  }
+  write_file_atomic(cfg_path, cfg.raw.dump(2) + "\n");
+
+  data::Loader loader(loader_config(cfg));
+  const int64_t classes = loader.num_classes();
+  const int64_t bpe = loader.batches_per_epoch();
+  KD_CHECK(bpe > 0, cfg.train_shards, ": ", loader.size(), " images is less than one batch of ", cfg.batch);
+  int64_t total_steps = cfg.epochs * bpe;
+  if (cfg.max_steps > 0) total_steps = std::min(total_steps, cfg.max_steps);
+
+  StudentNet student(cfg, classes);
+  std::unique_ptr<TeacherNet> teacher;
+  if (cfg.has_teacher) teacher = std::make_unique<TeacherNet>(cfg, classes);
+
+  SGDOptions so;
+  so.lr = cfg.lr;
+  so.momentum = cfg.momentum;
+  so.weight_decay = cfg.weight_decay;
+  SGD sgd(student.named_parameters(), so);
+  const bool per_epoch = cfg.schedule_unit == "epoch";
+  LrSchedule sched = make_schedule(cfg, per_epoch ? cfg.epochs : total_steps);
+
+  int64_t step = 0;
+  RunLog log(opt.out_dir);
+  if (!resume_from.empty()) {
+    Checkpoint ck = load_checkpoint(resume_from);
+    ck.restore_model(student);
+    ck.restore_optimizer(sgd);
+    step = ck.step;
+    log.truncate_after(step);  // lines of the steps that die with the killed process
+    std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
+  }
+  log.write({{"event", "start"}, {"step", step}, {"total_steps", total_steps}, {"images", loader.size()},
+             {"classes", classes}, {"batches_per_epoch", bpe}, {"student_params", student.num_parameters()},
+             {"resumed_from", resume_from}});
+
+  RunSummary sum;
+  sum.last_checkpoint = resume_from;
+  LossStep losses(cfg, student, teacher.get());
+  auto save = [&](int64_t at_step) {
+    Checkpoint ck;
+    ck.model = student.state_dict();
+    ck.optim = sgd.state_dict();
+    ck.step = at_step;
+    ck.epoch = at_step / bpe;
+    ck.meta = {{"config", cfg.raw}, {"classes", classes}};
+    std::string path = checkpoint_path(ckpt_dir, at_step);
+    save_checkpoint(path, ck);
+    prune_checkpoints(ckpt_dir, cfg.keep_checkpoints);
+    sum.last_checkpoint = path;
+    log.write({{"event", "checkpoint"}, {"step", at_step}, {"path", path}});
+  };
+
+  int64_t epoch = step / bpe;
+  loader.start(epoch, step % bpe);
+  student.train();
+  std::unique_ptr<Progress> bar;
+  if (!opt.quiet) bar = std::make_unique<Progress>(cfg.name, total_steps, "step");
+  auto t_start = std::chrono::steady_clock::now();
+  int64_t images_since = 0, first_step = step;
+  auto t_window = t_start;
+  data::Batch batch;
+  while (step < total_steps) {
+    if (!loader.next(batch)) {
+      ++sum.epochs_done;
+      if (!cfg.eval_pairs.empty()) {
+        json ev = evaluate_pairs(cfg, student, loader, epoch);
+        ev["event"] = "eval";
+        ev["epoch"] = epoch;
+        ev["step"] = step;
+        log.write(ev);
+        double acc = ev.value("accuracy", -1.0);
+        sum.best_accuracy = std::max(sum.best_accuracy, acc);
+        std::fprintf(stderr, "\nepoch %lld eval: %s\n", (long long)epoch, ev.value("summary", std::string()).c_str());
+        student.train();
+      }
+      loader.start(++epoch, 0);
+      continue;
+    }
+    const double lr = sched.lr_at(per_epoch ? epoch : step);
+    sgd.set_lr(lr);
+    LossValues lv = losses.compute(batch, step);
+    if (!lv.finite) {
+      log.write({{"event", "nan"}, {"step", step}, {"term", lv.bad_term}, {"last_checkpoint", sum.last_checkpoint}});
+      KD_FAIL("loss term \"", lv.bad_term, "\" is ", lv.bad_value, " at step ", step, " (epoch ", epoch,
+              "); stopping. The last good checkpoint is ",
+              sum.last_checkpoint.empty() ? std::string("(none written yet)") : sum.last_checkpoint,
+              "; lower optim.lr or check the data");
+    }
+    lv.total.backward();
+    sgd.step();
+    sgd.zero_grad();
+    ++step;
+    images_since += cfg.batch;
+    sum.last_loss = lv.values.at("total");
+
+    if (step % cfg.log_every == 0 || step == total_steps) {
+      auto now = std::chrono::steady_clock::now();
+      double window = std::chrono::duration<double>(now - t_window).count();
+      double img_s = window > 0 ? double(images_since) / window : 0.0;
+      double elapsed = std::chrono::duration<double>(now - t_start).count();
+      double eta = step > first_step ? elapsed / double(step - first_step) * double(total_steps - step) : 0.0;
+      json line = {{"event", "step"}, {"step", step}, {"epoch", epoch}, {"lr", lr},
+                   {"loss", lv.values}, {"img_s", img_s}, {"eta_s", eta}};
+      log.write(line);
+      if (bar) {
+        std::string extra = "ep " + std::to_string(epoch) + " " + format_losses(lv.values) +
+                            kd::str(" lr ", lr, " ", int(img_s), " img/s");
+        bar->update(step, extra);
+      }
+      images_since = 0;
+      t_window = now;
+    }
+    if (step % cfg.checkpoint_every == 0 || step == total_steps) save(step);
+    if (opt.stop_after > 0 && step >= opt.stop_after) {
+      if (step % cfg.checkpoint_every != 0 && step != total_steps) save(step);
+      if (bar) bar->finish("stopped by --stop-after");
+      sum.steps = step;
+      return sum;
+    }
+  }
+  // The last epoch's evaluation when the loop ended on the step count.
+  if (!cfg.eval_pairs.empty() && step % bpe == 0 && sum.epochs_done < step / bpe) {
+    json ev = evaluate_pairs(cfg, student, loader, epoch);
+    ev["event"] = "eval";
+    ev["epoch"] = epoch;
+    ev["step"] = step;
+    log.write(ev);
+    sum.best_accuracy = std::max(sum.best_accuracy, ev.value("accuracy", -1.0));
+    ++sum.epochs_done;
+    if (!opt.quiet) std::fprintf(stderr, "\nepoch %lld eval: %s\n", (long long)epoch, ev.value("summary", std::string()).c_str());
+  }
+  if (bar) bar->finish();
+  log.write({{"event", "end"}, {"step", step}, {"last_checkpoint", sum.last_checkpoint}, {"best_accuracy", sum.best_accuracy}});
+  sum.steps = step;
+  return sum;
+}
+
+}  // namespace kd::train
