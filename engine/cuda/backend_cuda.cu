@@ -1,6 +1,10 @@
 // The CUDA backend as the engine core sees it: allocation, copies, zeroing and gradient
-// accumulation. Plain cudaMalloc for now; the caching allocator replaces alloc/free.
+// accumulation. Memory comes from one caching allocator per device (engine/caching_allocator.h),
+// so the steady state of a training step makes no cudaMalloc/cudaFree calls.
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "engine/cuda.h"
 #include "engine/cuda/check_cuda.h"
@@ -17,15 +21,43 @@ __global__ void add_inplace_kernel(T* __restrict__ d, const T* __restrict__ s, s
 
 unsigned blocks_for(size_t n) { return unsigned(n < 256 * 4096 ? (n + 255) / 256 : 4096); }
 
+CachingAllocator& device_allocator(int index) {
+  static std::mutex mu;
+  static std::vector<std::unique_ptr<CachingAllocator>>* per_device = new std::vector<std::unique_ptr<CachingAllocator>>;
+  std::lock_guard<std::mutex> lock(mu);
+  if (per_device->size() <= size_t(index)) per_device->resize(size_t(index) + 1);
+  auto& a = (*per_device)[size_t(index)];
+  if (!a) {
+    a = std::make_unique<CachingAllocator>(
+        [index](size_t bytes) -> void* {
+          KD_CUDA_CHECK(cudaSetDevice(index));
+          void* p = nullptr;
+          cudaError_t e = cudaMalloc(&p, bytes);
+          if (e == cudaErrorMemoryAllocation) {
+            cudaGetLastError();  // not sticky: the allocator releases its cache and retries
+            return nullptr;
+          }
+          KD_CUDA_CHECK(e);
+          return p;
+        },
+        [index](void* p, size_t) {
+          cudaSetDevice(index);
+          cudaFree(p);
+        },
+        "CUDA device " + std::to_string(index) + " allocator");
+  }
+  return *a;
+}
+
 struct CudaBackend final : Backend {
   void* alloc(size_t nbytes, int index) override {
-    KD_CUDA_CHECK(cudaSetDevice(index));
-    void* p = nullptr;
-    KD_CUDA_CHECK(cudaMalloc(&p, nbytes));
+    void* p = device_allocator(index).allocate(nbytes);
     if (alloc_poison()) KD_CUDA_CHECK(cudaMemset(p, 0xFF, nbytes));
     return p;
   }
-  void free(void* p, size_t, int) override { cudaFree(p); }
+  // Kernels run in order on one stream, so a block freed here may be reused by the next
+  // allocation without waiting for the device.
+  void free(void* p, size_t, int index) override { device_allocator(index).deallocate(p); }
   void memset_zero(void* p, size_t n, int) override { KD_CUDA_CHECK(cudaMemset(p, 0, n)); }
   void copy(void* dst, Device dd, const void* src, Device sd, size_t n) override {
     cudaMemcpyKind kind = dd.is_cuda() ? (sd.is_cuda() ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
@@ -88,6 +120,14 @@ std::string device_name(int index) {
 
 void synchronize() {
   if (available()) KD_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+AllocatorStats allocator_stats(int index) { return available() ? device_allocator(index).stats() : AllocatorStats{}; }
+
+void empty_cache(int index) {
+  if (!available()) return;
+  synchronize();
+  device_allocator(index).empty_cache();
 }
 
 }  // namespace cuda
