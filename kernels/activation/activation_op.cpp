@@ -5,23 +5,42 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/activation/activation_cpu.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/activation/activation_cuda.h"
+#endif
 
 namespace kd {
 
 Tensor relu(const Tensor& x) {
   check_floating(x, "relu: x");
-  if (!x.device().is_cpu()) no_device_kernel("relu", x.device());
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("relu", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "relu", [&](auto t) {
     using T = decltype(t);
-    relu_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+    if (x.device().is_cpu()) {
+      relu_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      relu_forward_cuda<T>(x.data<T>(), y.data<T>(), x.numel());
+#else
+      no_device_kernel("relu", x.device());
+#endif
+    }
   });
   autograd::record("relu", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(y.dtype());
     Tensor gx = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "relu backward", [&](auto t) {
       using T = decltype(t);
-      relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+      if (y.device().is_cpu()) {
+        relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+#else
+        no_device_kernel("relu backward", y.device());
+#endif
+      }
     });
     return std::vector<Tensor>{gx};
   });
@@ -30,18 +49,34 @@ Tensor relu(const Tensor& x) {
 
 Tensor sigmoid(const Tensor& x) {
   check_floating(x, "sigmoid: x");
-  if (!x.device().is_cpu()) no_device_kernel("sigmoid", x.device());
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("sigmoid", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "sigmoid", [&](auto t) {
     using T = decltype(t);
-    sigmoid_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+    if (x.device().is_cpu()) {
+      sigmoid_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      sigmoid_forward_cuda<T>(x.data<T>(), y.data<T>(), x.numel());
+#else
+      no_device_kernel("sigmoid", x.device());
+#endif
+    }
   });
   autograd::record("sigmoid", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(y.dtype());
     Tensor gx = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "sigmoid backward", [&](auto t) {
       using T = decltype(t);
-      sigmoid_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+      if (y.device().is_cpu()) {
+        sigmoid_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        sigmoid_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+#else
+        no_device_kernel("sigmoid backward", y.device());
+#endif
+      }
     });
     return std::vector<Tensor>{gx};
   });
@@ -54,11 +89,19 @@ Tensor prelu(const Tensor& x, const Tensor& a) {
   const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1);
   check_shape(a, {C}, "prelu: slope a (one per channel of x)");
   check_same_dtype_device(x, a, "prelu: x and a");
-  if (!x.device().is_cpu()) no_device_kernel("prelu", x.device());
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("prelu", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "prelu", [&](auto t) {
     using T = decltype(t);
-    prelu_forward_cpu<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
+    if (x.device().is_cpu()) {
+      prelu_forward_cpu<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      prelu_forward_cuda<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
+#else
+      no_device_kernel("prelu", x.device());
+#endif
+    }
   });
   autograd::record("prelu", {x, a}, {y}, [x = x.detach(), a = a.detach(), N, C, S](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(x.dtype());
@@ -66,8 +109,17 @@ Tensor prelu(const Tensor& x, const Tensor& a) {
     Tensor da = c.need[1] ? Tensor::empty_like(a) : Tensor();
     dispatch_float(x.dtype(), "prelu backward", [&](auto t) {
       using T = decltype(t);
-      prelu_backward_cpu<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gx.defined() ? gx.data<T>() : nullptr,
-                            da.defined() ? da.data<T>() : nullptr, N, C, S);
+      T* gxp = gx.defined() ? gx.data<T>() : nullptr;
+      T* dap = da.defined() ? da.data<T>() : nullptr;
+      if (x.device().is_cpu()) {
+        prelu_backward_cpu<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gxp, dap, N, C, S);
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        prelu_backward_cuda<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gxp, dap, N, C, S);
+#else
+        no_device_kernel("prelu backward", x.device());
+#endif
+      }
     });
     return std::vector<Tensor>{gx, da};
   });

@@ -3,6 +3,7 @@
 #include "engine/dispatch.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/conv2d_cpu.h"
+#include "kernels/conv2d/conv2d_cuda.h"
 
 namespace kd {
 namespace {
@@ -43,21 +44,41 @@ Conv2dDims conv2d_dims(const Tensor& x, const Tensor& w, const Tensor& bias, con
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
   Conv2dDims d = conv2d_dims(x, w, bias, p);
-  if (!x.device().is_cpu()) no_device_kernel("conv2d", x.device());
+  const bool on_cpu = x.device().is_cpu();
+#ifdef KDFACE_HAVE_CUDA
+  if (!on_cpu && !x.device().is_cuda()) no_device_kernel("conv2d", x.device());
+#else
+  if (!on_cpu) no_device_kernel("conv2d", x.device());
+#endif
   Tensor y = Tensor::empty({d.N, d.O, d.Ho, d.Wo}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
-    conv2d_forward_cpu<T>(d, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr, y.data<T>());
+    const T* bp = bias.defined() ? bias.data<T>() : nullptr;
+    if (on_cpu) {
+      conv2d_forward_cpu<T>(d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      conv2d_forward_cuda<T>(d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+#endif
+    }
   });
-  autograd::record("conv2d", {x, w, bias}, {y}, [x = x.detach(), w = w.detach(), d](const BackwardCtx& c) {
+  autograd::record("conv2d", {x, w, bias}, {y}, [x = x.detach(), w = w.detach(), d, on_cpu](const BackwardCtx& c) {
     Tensor g = c.gy[0].dtype() == x.dtype() ? c.gy[0] : c.gy[0].to(x.dtype());  // (N, Cout, Ho, Wo)
     Tensor dx = c.need[0] ? Tensor::empty_like(x) : Tensor();
     Tensor dw = c.need[1] ? Tensor::empty_like(w) : Tensor();
     Tensor db = c.need[2] ? Tensor::empty({d.O}, x.dtype(), x.device()) : Tensor();
     dispatch_float(x.dtype(), "conv2d backward", [&](auto t) {
       using T = decltype(t);
-      conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dx.defined() ? dx.data<T>() : nullptr,
-                             dw.defined() ? dw.data<T>() : nullptr, db.defined() ? db.data<T>() : nullptr);
+      T* dxp = dx.defined() ? dx.data<T>() : nullptr;
+      T* dwp = dw.defined() ? dw.data<T>() : nullptr;
+      T* dbp = db.defined() ? db.data<T>() : nullptr;
+      if (on_cpu) {
+        conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        conv2d_backward_cuda<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
+#endif
+      }
     });
     return std::vector<Tensor>{dx, dw, db};
   });

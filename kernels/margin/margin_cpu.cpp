@@ -1,40 +1,11 @@
 #include "kernels/margin/margin_cpu.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "engine/parallel.h"
+#include "kernels/margin/margin_target.h"
 
 namespace kd {
 
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-// sin(theta) = sqrt(1 - t^2) has derivative -t / sqrt(1 - t^2), unbounded as t -> +-1, and a
-// float cosine of a sample that matches its class weight rounds to exactly 1 (giving inf / NaN
-// gradients). Clamping t to [-1 + 1e-7, 1 - 1e-7] inside the sine only bounds that derivative
-// (|t / sin| < ~2300) and moves the value by at most m * sqrt(2e-7) ~ 4.5e-4 * m; everywhere
-// else the formula is the exact insightface one. The clamp is treated as a clamp when
-// differentiating: outside the band the sine is a constant, as PyTorch's autograd would say.
-constexpr double kSinClamp = 1e-7;
-}  // namespace
-
-double margin_target(double t, const MarginParams& p, double* dt) {
-  if (p.kind == MarginKind::CosFace) {
-    *dt = 1.0;
-    return t - p.m;
-  }
-  // ArcFace, insightface form. Beyond theta = pi - m, cos(theta + m) would turn back up
-  // (theta + m > pi), so the target is continued by the straight line t - m sin(pi - m).
-  if (t > std::cos(kPi - p.m)) {
-    const double tc = std::clamp(t, -1.0 + kSinClamp, 1.0 - kSinClamp);
-    const double sin_t = std::sqrt(1.0 - tc * tc);
-    const double dsin = (tc == t) ? -tc / sin_t : 0.0;
-    *dt = std::cos(p.m) - dsin * std::sin(p.m);
-    return t * std::cos(p.m) - sin_t * std::sin(p.m);  // cos(theta + m)
-  }
-  *dt = 1.0;
-  return t - p.m * std::sin(kPi - p.m);
-}
+double margin_target(double t, const MarginParams& p, double* dt) { return margin_target_value(t, p.kind, p.m, dt); }
 
 template <class T>
 void margin_forward_cpu(const T* cos, const int64_t* labels, T* y, double* dtarget, int64_t n, int64_t c,

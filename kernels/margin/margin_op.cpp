@@ -6,6 +6,9 @@
 #include "engine/dispatch.h"
 #include "kernels/loss/labels.h"
 #include "kernels/margin/margin_cpu.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/margin/margin_cuda.h"
+#endif
 
 namespace kd {
 
@@ -15,14 +18,23 @@ Tensor margin_logits(const Tensor& cos, const Tensor& labels, const MarginParams
   KD_CHECK(std::isfinite(p.s) && std::isfinite(p.m), "margin_logits: s and m must be finite, got s = ", p.s,
            ", m = ", p.m);
   const int64_t n = cos.size(0), c = cos.size(1);
+  if (!cos.device().is_cpu() && !cos.device().is_cuda()) no_device_kernel("margin_logits", cos.device());
+  // On CUDA this runs the device range check (one small copy back); labels' device is checked here.
   check_labels(labels, n, c, cos.device(), "margin_logits");
-  if (!cos.device().is_cpu()) no_device_kernel("margin_logits", cos.device());
 
-  Tensor y = Tensor::empty_like(cos);                 // (N, C)
-  Tensor dtarget = Tensor::empty({n}, DType::F64);  // (N): slope of the target entry, for backward
+  Tensor y = Tensor::empty_like(cos);                                // (N, C)
+  Tensor dtarget = Tensor::empty({n}, DType::F64, cos.device());  // (N): slope of the target entry, for backward
   dispatch_float(cos.dtype(), "margin_logits", [&](auto t) {
     using S = decltype(t);
-    margin_forward_cpu<S>(cos.data<S>(), labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
+    if (cos.device().is_cpu()) {
+      margin_forward_cpu<S>(cos.data<S>(), labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      margin_forward_cuda<S>(cos.data<S>(), labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
+#else
+      no_device_kernel("margin_logits", cos.device());
+#endif
+    }
   });
 
   const double s = p.s;
@@ -31,11 +43,20 @@ Tensor margin_logits(const Tensor& cos, const Tensor& labels, const MarginParams
                      std::vector<Tensor> g(2);  // labels: not differentiable
                      if (!ctx.need[0]) return g;
                      Tensor gy = ctx.gy[0].to(dt);
-                     g[0] = Tensor::empty({n, c}, dt);
+                     g[0] = Tensor::empty({n, c}, dt, dtarget.device());
                      dispatch_float(dt, "margin_logits backward", [&](auto t) {
                        using S = decltype(t);
-                       margin_backward_cpu<S>(labels.data<int64_t>(), dtarget.data<double>(), gy.data<S>(),
-                                              g[0].data<S>(), n, c, s);
+                       if (dtarget.device().is_cpu()) {
+                         margin_backward_cpu<S>(labels.data<int64_t>(), dtarget.data<double>(), gy.data<S>(),
+                                                g[0].data<S>(), n, c, s);
+                       } else {
+#ifdef KDFACE_HAVE_CUDA
+                         margin_backward_cuda<S>(labels.data<int64_t>(), dtarget.data<double>(), gy.data<S>(),
+                                                 g[0].data<S>(), n, c, s);
+#else
+                         no_device_kernel("margin_logits backward", dtarget.device());
+#endif
+                       }
                      });
                      return g;
                    });

@@ -5,6 +5,9 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/normalize/l2_normalize_cpu.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/normalize/l2_normalize_cuda.h"
+#endif
 
 namespace kd {
 
@@ -12,14 +15,22 @@ Tensor l2_normalize(const Tensor& x, double eps) {
   check_dim(x, 2, "l2_normalize: x");
   check_floating(x, "l2_normalize: x");
   KD_CHECK(std::isfinite(eps) && eps > 0, "l2_normalize: eps must be positive and finite, got ", eps);
-  if (!x.device().is_cpu()) no_device_kernel("l2_normalize", x.device());
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("l2_normalize", x.device());
   const int64_t n = x.size(0), d = x.size(1);
 
   Tensor y = Tensor::empty_like(x);                // (N, D)
-  Tensor norm = Tensor::empty({n}, DType::F64);  // (N), saved for backward
+  Tensor norm = Tensor::empty({n}, DType::F64, x.device());  // (N), saved for backward
   dispatch_float(x.dtype(), "l2_normalize", [&](auto t) {
     using S = decltype(t);
-    l2_normalize_forward_cpu<S>(x.data<S>(), y.data<S>(), norm.data<double>(), n, d, eps);
+    if (x.device().is_cpu()) {
+      l2_normalize_forward_cpu<S>(x.data<S>(), y.data<S>(), norm.data<double>(), n, d, eps);
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      l2_normalize_forward_cuda<S>(x.data<S>(), y.data<S>(), norm.data<double>(), n, d, eps);
+#else
+      no_device_kernel("l2_normalize", x.device());
+#endif
+    }
   });
 
   autograd::record("l2_normalize", {x}, {y}, [y = y.detach(), norm, n, d, eps](const BackwardCtx& ctx) {
@@ -29,7 +40,15 @@ Tensor l2_normalize(const Tensor& x, double eps) {
     g[0] = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "l2_normalize backward", [&](auto t) {
       using S = decltype(t);
-      l2_normalize_backward_cpu<S>(y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
+      if (y.device().is_cpu()) {
+        l2_normalize_backward_cpu<S>(y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        l2_normalize_backward_cuda<S>(y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
+#else
+        no_device_kernel("l2_normalize backward", y.device());
+#endif
+      }
     });
     return g;
   });

@@ -3,6 +3,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/pool/pool_cpu.h"
+#include "kernels/pool/pool_cuda.h"
 
 namespace kd {
 namespace {
@@ -16,8 +17,26 @@ Dims check_nchw(const Tensor& x, const char* op) {
   KD_CHECK(x.dim() == 4, op, ": x must be (N, C, H, W), got shape ", shape_str(x.shape()));
   KD_CHECK(x.size(1) > 0 && x.size(2) * x.size(3) > 0, op, ": x has no channels or no pixels, shape ",
            shape_str(x.shape()));
+#ifdef KDFACE_HAVE_CUDA
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel(op, x.device());
+#else
   if (!x.device().is_cpu()) no_device_kernel(op, x.device());
+#endif
   return {x.size(0), x.size(1), x.size(2) * x.size(3)};
+}
+
+// The CPU kernel or, on a CUDA tensor, the CUDA one (check_nchw has vetted the device).
+template <class Cpu, class Cuda, class... A>
+void run_on(Device dev, Cpu cpu_kernel, Cuda cuda_kernel, A... a) {
+  if (dev.is_cpu()) {
+    cpu_kernel(a...);
+  } else {
+#ifdef KDFACE_HAVE_CUDA
+    cuda_kernel(a...);
+#else
+    (void)cuda_kernel;
+#endif
+  }
 }
 
 // Global pooling keeps (N, C, 1, 1); channel pooling (N, 1, H, W).
@@ -26,21 +45,23 @@ Shape pooled_shape(const Tensor& x, bool over_channels) {
 }
 
 // Mean over S (global) or over C (channel): the backward needs only shapes.
-template <class Fwd, class Bwd>
-Tensor mean_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bwd bwd) {
+template <class Fwd, class Bwd, class FwdCuda, class BwdCuda>
+Tensor mean_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bwd bwd, FwdCuda fwd_cuda,
+                 BwdCuda bwd_cuda) {
   Dims d = check_nchw(x, op);
   Shape out_shape = pooled_shape(x, over_channels);
-  Tensor y = Tensor::empty(out_shape, x.dtype());
+  const Device dev = x.device();
+  Tensor y = Tensor::empty(out_shape, x.dtype(), dev);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    fwd(x.data<T>(), y.data<T>(), d.N, d.C, d.S);
+    run_on(dev, fwd, fwd_cuda, x.data<T>(), y.data<T>(), d.N, d.C, d.S);
   });
-  autograd::record(op, {x}, {y}, [d, op, xs = x.shape(), dtype = x.dtype(), bwd](const BackwardCtx& c) {
+  autograd::record(op, {x}, {y}, [d, op, xs = x.shape(), dtype = x.dtype(), dev, bwd, bwd_cuda](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(dtype);
-    Tensor gx = Tensor::empty(xs, dtype);
+    Tensor gx = Tensor::empty(xs, dtype, dev);
     dispatch_float(dtype, op, [&](auto t) {
       using T = decltype(t);
-      bwd(gy.data<T>(), gx.data<T>(), d.N, d.C, d.S);
+      run_on(dev, bwd, bwd_cuda, gy.data<T>(), gx.data<T>(), d.N, d.C, d.S);
     });
     return std::vector<Tensor>{gx};
   });
@@ -48,22 +69,25 @@ Tensor mean_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, B
 }
 
 // The backward needs the index of the first maximum, kept as an int64 tensor.
-template <class Fwd, class Bwd>
-Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bwd bwd) {
+template <class Fwd, class Bwd, class FwdCuda, class BwdCuda>
+Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bwd bwd, FwdCuda fwd_cuda,
+                BwdCuda bwd_cuda) {
   Dims d = check_nchw(x, op);
   Shape out_shape = pooled_shape(x, over_channels);
-  Tensor y = Tensor::empty(out_shape, x.dtype());
-  Tensor arg = Tensor::empty(out_shape, DType::I64);
+  const Device dev = x.device();
+  Tensor y = Tensor::empty(out_shape, x.dtype(), dev);
+  Tensor arg = Tensor::empty(out_shape, DType::I64, dev);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    fwd(x.data<T>(), y.data<T>(), arg.data<int64_t>(), d.N, d.C, d.S);
+    run_on(dev, fwd, fwd_cuda, x.data<T>(), y.data<T>(), arg.data<int64_t>(), d.N, d.C, d.S);
   });
-  autograd::record(op, {x}, {y}, [d, op, arg, xs = x.shape(), dtype = x.dtype(), bwd](const BackwardCtx& c) {
+  autograd::record(op, {x}, {y},
+                   [d, op, arg, xs = x.shape(), dtype = x.dtype(), dev, bwd, bwd_cuda](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(dtype);
-    Tensor gx = Tensor::empty(xs, dtype);
+    Tensor gx = Tensor::empty(xs, dtype, dev);
     dispatch_float(dtype, op, [&](auto t) {
       using T = decltype(t);
-      bwd(gy.data<T>(), arg.data<int64_t>(), gx.data<T>(), d.N, d.C, d.S);
+      run_on(dev, bwd, bwd_cuda, gy.data<T>(), arg.data<int64_t>(), gx.data<T>(), d.N, d.C, d.S);
     });
     return std::vector<Tensor>{gx};
   });
@@ -72,27 +96,32 @@ Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bw
 
 }  // namespace
 
-// The kernels are passed as generic lambdas so one helper serves float and double.
+// The kernels are passed as generic lambdas so one helper serves float and double (and a
+// CUDA lambda is never instantiated where CUDA is not built).
 #define KD_K(fn) [](auto... a) { fn(a...); }
 
 Tensor global_avg_pool(const Tensor& x) {
   return mean_pool("global_avg_pool", x, false,
-                   KD_K(global_avg_pool_forward_cpu), KD_K(global_avg_pool_backward_cpu));
+                   KD_K(global_avg_pool_forward_cpu), KD_K(global_avg_pool_backward_cpu),
+                   KD_K(global_avg_pool_forward_cuda), KD_K(global_avg_pool_backward_cuda));
 }
 
 Tensor global_max_pool(const Tensor& x) {
   return max_pool("global_max_pool", x, false,
-                  KD_K(global_max_pool_forward_cpu), KD_K(global_max_pool_backward_cpu));
+                  KD_K(global_max_pool_forward_cpu), KD_K(global_max_pool_backward_cpu),
+                  KD_K(global_max_pool_forward_cuda), KD_K(global_max_pool_backward_cuda));
 }
 
 Tensor channel_mean(const Tensor& x) {
   return mean_pool("channel_mean", x, true,
-                   KD_K(channel_mean_forward_cpu), KD_K(channel_mean_backward_cpu));
+                   KD_K(channel_mean_forward_cpu), KD_K(channel_mean_backward_cpu),
+                   KD_K(channel_mean_forward_cuda), KD_K(channel_mean_backward_cuda));
 }
 
 Tensor channel_max(const Tensor& x) {
   return max_pool("channel_max", x, true,
-                  KD_K(channel_max_forward_cpu), KD_K(channel_max_backward_cpu));
+                  KD_K(channel_max_forward_cpu), KD_K(channel_max_backward_cpu),
+                  KD_K(channel_max_forward_cuda), KD_K(channel_max_backward_cuda));
 }
 
 #undef KD_K

@@ -3,6 +3,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/shape/shape_ops_cpu.h"
+#include "kernels/shape/shape_ops_cuda.h"
 
 namespace kd {
 
@@ -29,7 +30,12 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
              x0.device().str());
     out[size_t(d)] += x.size(d);
   }
-  if (!x0.device().is_cpu()) no_device_kernel("concat", x0.device());
+  const Device dev = x0.device();
+#ifdef KDFACE_HAVE_CUDA
+  if (!dev.is_cpu() && !dev.is_cuda()) no_device_kernel("concat", dev);
+#else
+  if (!dev.is_cpu()) no_device_kernel("concat", dev);
+#endif
 
   int64_t outer = 1, inner = 1;
   for (int64_t j = 0; j < d; ++j) outer *= out[size_t(j)];
@@ -41,21 +47,37 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     row_bytes.push_back(x.size(d) * inner * esize);
     src.push_back(static_cast<const char*>(x.raw_data()));
   }
-  Tensor y = Tensor::empty(out, x0.dtype());
-  if (y.numel()) concat_cpu(src, row_bytes, static_cast<char*>(y.raw_data()), outer);
+  Tensor y = Tensor::empty(out, x0.dtype(), dev);
+  if (y.numel()) {
+    if (dev.is_cpu()) {
+      concat_cpu(src, row_bytes, static_cast<char*>(y.raw_data()), outer);
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      concat_cuda(src, row_bytes, static_cast<char*>(y.raw_data()), outer);
+#endif
+    }
+  }
 
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
-  autograd::record("concat", xs, {y}, [row_bytes, shapes, outer, dtype = x0.dtype()](const BackwardCtx& c) {
+  autograd::record("concat", xs, {y}, [row_bytes, shapes, outer, dtype = x0.dtype(), dev](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(dtype);
     std::vector<Tensor> gx(shapes.size());
     std::vector<char*> dst(shapes.size(), nullptr);
     for (size_t k = 0; k < shapes.size(); ++k) {
       if (!c.need[k]) continue;
-      gx[k] = Tensor::empty(shapes[k], dtype);
+      gx[k] = Tensor::empty(shapes[k], dtype, dev);
       dst[k] = static_cast<char*>(gx[k].raw_data());
     }
-    if (gy.numel()) split_cpu(static_cast<const char*>(gy.raw_data()), row_bytes, dst, outer);
+    if (gy.numel()) {
+      if (dev.is_cpu()) {
+        split_cpu(static_cast<const char*>(gy.raw_data()), row_bytes, dst, outer);
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        split_cuda(static_cast<const char*>(gy.raw_data()), row_bytes, dst, outer);
+#endif
+      }
+    }
     return gx;
   });
   return y;

@@ -1,0 +1,125 @@
+#include "kernels/activation/activation_cuda.h"
+
+#include "engine/cuda/check_cuda.h"
+#include "kernels/reduce/block_reduce.cuh"
+
+namespace kd {
+namespace {
+using namespace cuda_detail;
+
+template <class T>
+__global__ void relu_forward_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n) {
+  KD_GRID_STRIDE(i, n) y[i] = x[i] > T(0) ? x[i] : T(0);
+}
+
+template <class T>
+__global__ void relu_backward_kernel(const T* __restrict__ y, const T* __restrict__ gy, T* __restrict__ gx, int64_t n) {
+  KD_GRID_STRIDE(i, n) gx[i] = y[i] > T(0) ? gy[i] : T(0);
+}
+
+template <class T>
+__global__ void sigmoid_forward_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n) {
+  // exp(-x) = inf gives exactly 0 for very negative x, as on the CPU.
+  KD_GRID_STRIDE(i, n) y[i] = T(1) / (T(1) + exp(-x[i]));
+}
+
+template <class T>
+__global__ void sigmoid_backward_kernel(const T* __restrict__ y, const T* __restrict__ gy, T* __restrict__ gx,
+                                        int64_t n) {
+  KD_GRID_STRIDE(i, n) gx[i] = gy[i] * y[i] * (T(1) - y[i]);
+}
+
+template <class T>
+__global__ void prelu_forward_kernel(const T* __restrict__ x, const T* __restrict__ a, T* __restrict__ y, int64_t n,
+                                     int64_t C, int64_t S) {
+  // x, y (N, C, S); a (C)
+  KD_GRID_STRIDE(i, n) {
+    const T v = x[i], slope = a[(i / S) % C];
+    y[i] = fmax(v, T(0)) + slope * fmin(v, T(0));
+  }
+}
+
+template <class T>
+__global__ void prelu_grad_x_kernel(const T* __restrict__ x, const T* __restrict__ a, const T* __restrict__ gy,
+                                    T* __restrict__ gx, int64_t n, int64_t C, int64_t S) {
+  KD_GRID_STRIDE(i, n) gx[i] = gy[i] * (x[i] > T(0) ? T(1) : a[(i / S) % C]);
+}
+
+// One block per channel: da[c] is a deterministic tree sum over (N, S), no atomics.
+template <class T>
+__global__ void prelu_grad_a_kernel(const T* __restrict__ x, const T* __restrict__ gy, T* __restrict__ da, int64_t N,
+                                    int64_t C, int64_t S) {
+  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
+    double acc = 0;
+    for (int64_t k = threadIdx.x; k < N * S; k += blockDim.x) {
+      const int64_t o = ((k / S) * C + c) * S + k % S;
+      acc += double(fmin(x[o], T(0))) * double(gy[o]);
+    }
+    acc = block_sum(acc);
+    if (threadIdx.x == 0) da[c] = T(acc);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void relu_forward_cuda(const T* x, T* y, int64_t n) {
+  if (n == 0) return;
+  relu_forward_kernel<<<grid_for(n), kThreads>>>(x, y, n);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
+void relu_backward_cuda(const T* y, const T* gy, T* gx, int64_t n) {
+  if (n == 0) return;
+  relu_backward_kernel<<<grid_for(n), kThreads>>>(y, gy, gx, n);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
+void sigmoid_forward_cuda(const T* x, T* y, int64_t n) {
+  if (n == 0) return;
+  sigmoid_forward_kernel<<<grid_for(n), kThreads>>>(x, y, n);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
+void sigmoid_backward_cuda(const T* y, const T* gy, T* gx, int64_t n) {
+  if (n == 0) return;
+  sigmoid_backward_kernel<<<grid_for(n), kThreads>>>(y, gy, gx, n);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
+void prelu_forward_cuda(const T* x, const T* a, T* y, int64_t N, int64_t C, int64_t S) {
+  const int64_t n = N * C * S;
+  if (n == 0) return;
+  prelu_forward_kernel<<<grid_for(n), kThreads>>>(x, a, y, n, C, S);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
+void prelu_backward_cuda(const T* x, const T* a, const T* gy, T* gx, T* da, int64_t N, int64_t C, int64_t S) {
+  const int64_t n = N * C * S;
+  if (gx && n > 0) {
+    prelu_grad_x_kernel<<<grid_for(n), kThreads>>>(x, a, gy, gx, n, C, S);
+    KD_CUDA_LAUNCH_CHECK();
+  }
+  if (da && C > 0) {  // N * S == 0 still writes da = 0
+    prelu_grad_a_kernel<<<grid_rows(C), kThreads>>>(x, gy, da, N, C, S);
+    KD_CUDA_LAUNCH_CHECK();
+  }
+}
+
+#define KD_INSTANTIATE(T)                                                                              \
+  template void relu_forward_cuda<T>(const T*, T*, int64_t);                                           \
+  template void relu_backward_cuda<T>(const T*, const T*, T*, int64_t);                                \
+  template void sigmoid_forward_cuda<T>(const T*, T*, int64_t);                                        \
+  template void sigmoid_backward_cuda<T>(const T*, const T*, T*, int64_t);                             \
+  template void prelu_forward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, int64_t);              \
+  template void prelu_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t);
+KD_INSTANTIATE(float)
+KD_INSTANTIATE(double)
+#undef KD_INSTANTIATE
+
+}  // namespace kd

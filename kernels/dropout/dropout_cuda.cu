@@ -1,0 +1,31 @@
+#include "kernels/dropout/dropout_cuda.h"
+
+#include "engine/cuda/check_cuda.h"
+#include "kernels/dropout/dropout_mask.h"
+#include "kernels/reduce/block_reduce.cuh"
+
+namespace kd {
+namespace {
+using namespace cuda_detail;
+
+// The same expression as the CPU kernel (x * (keep * scale), scale rounded to T on the host),
+// so the outputs agree bit for bit, not just the mask.
+template <class T>
+__global__ void dropout_apply_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, double p, uint64_t seed,
+                                     T scale) {
+  KD_GRID_STRIDE(i, n) y[i] = x[i] * (T(dropout_keep(seed, i, p)) * scale);
+}
+
+}  // namespace
+
+template <class T>
+void dropout_apply_cuda(const T* x, T* y, int64_t n, double p, uint64_t seed) {
+  if (n == 0) return;
+  dropout_apply_kernel<<<grid_for(n), kThreads>>>(x, y, n, p, seed, T(1.0 / (1.0 - p)));
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template void dropout_apply_cuda<float>(const float*, float*, int64_t, double, uint64_t);
+template void dropout_apply_cuda<double>(const double*, double*, int64_t, double, uint64_t);
+
+}  // namespace kd

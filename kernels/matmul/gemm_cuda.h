@@ -1,0 +1,18 @@
+#pragma once
+// Row-major GEMM on CUDA through cuBLAS, the same contract as gemm.h:
+// C = alpha * op(A) * op(B) + beta * C with row strides lda/ldb/ldc. beta == 0 never reads C.
+#include <cstdint>
+
+namespace kd {
+
+template <class T>
+void gemm_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+               const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+// batch independent GEMMs, matrix i at A + i * stride_a etc. (a stride of 0 shares the matrix).
+template <class T>
+void gemm_strided_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                               int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+                               int64_t ldc, int64_t stride_c, int64_t batch);
+
+}  // namespace kd
