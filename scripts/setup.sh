@@ -10,7 +10,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 PKGS=(build-essential cmake ninja-build pkg-config git
       nlohmann-json3-dev catch2 libopenblas-dev
       libturbojpeg0-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-      libdlib-dev libdlib-data)
+      libdlib-dev libdlib-data chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,33 @@
+#pragma once
+// Everything one kdface-eval run needs, as parsed from its command line (main.cpp) or filled
+// in by a test.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kd::evaltool {
+
+struct EvalOptions {
+  std::vector<std::string> models;  // checkpoint files or run folders
+  std::vector<std::string> names;   // labels, one per model, or empty (derived from the path)
+  std::string pairs;                // pair list (tsv, lfw, .bin) or CFP protocol folder
+  std::string root;                 // image paths in the list are relative to it ("" = as written)
+  std::string format = "tsv";       // tsv | lfw | cfp-ff | cfp-fp | bin
+  std::vector<int> scales{1, 2, 4, 8};
+  std::string degrade = "paper";            // data::DegradeSpec::protocol: paper | askd
+  std::vector<std::string> scoring{"askd"};  // askd and/or insightface
+  bool cross = false;                       // side A clean, side B degraded
+  bool adabn = false;
+  int64_t batch = 64;
+  std::string device = "cpu";
+  int64_t max_pairs = 0;  // 0 = all; else about this many, spread over every fold and both classes
+  uint64_t seed = 0x6576616cULL;  // degradation seeds: mix64(mix64(seed, scale), image index)
+  std::string out;                // report folder
+  std::string command_line;       // recorded in the report
+  bool quiet = false;             // no progress line
+};
+
+// Throws naming the option when a value is out of range or two options disagree.
+void check_options(const EvalOptions& o);
+
+}  // namespace kd::evaltool

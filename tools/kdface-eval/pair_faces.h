@@ -1,0 +1,34 @@
+#pragma once
+// The pair list of an evaluation and its unique face images, decoded once (RGB, 112x112),
+// whatever format the list came in.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/image.h"
+#include "data/pairs.h"
+#include "eval/pairs.h"
+
+namespace kd::evaltool {
+
+struct PairFaces {
+  data::PairList list;                // the selected pairs, in file order
+  std::vector<data::Image> images;    // unique images, in order of first appearance
+  std::vector<std::string> names;     // their paths (or ".bin" indices), for messages
+  std::vector<int64_t> a, b;          // per pair: index into images of side A / side B
+  std::string hashed_file;            // the file whose SHA-256 identifies the list
+  int64_t listed_pairs = 0;           // before --max-pairs
+
+  eval::PairSet pair_set() const;
+};
+
+// max_pairs > 0: about max_pairs pairs, the first max_pairs / (2 folds) of each class in every
+// fold (as the trainer's quick evaluation selects them), so all folds and both classes stay.
+data::PairList select_pairs(const data::PairList& all, int64_t max_pairs);
+
+// format: tsv | lfw | cfp-ff | cfp-fp | bin. Relative image paths are joined to root (when
+// root is not empty). Every image must decode and be 112x112; errors name the file.
+PairFaces load_pair_faces(const std::string& pairs, const std::string& format, const std::string& root,
+                          int64_t max_pairs);
+
+}  // namespace kd::evaltool
