@@ -12,6 +12,14 @@
 
 namespace kd::data {
 
+Image mirrored(const Image& img) {
+  Image out(img.w, img.h, img.c);
+  for (int y = 0; y < img.h; ++y)
+    for (int x = 0; x < img.w; ++x)
+      for (int ch = 0; ch < img.c; ++ch) out.at(x, y, ch) = img.at(img.w - 1 - x, y, ch);
+  return out;
+}
+
 void image_to_chw(const Image& img, float mean, float std, bool flip, float* dst) {
   KD_CHECK(img.c == 3, "image_to_chw: expected an RGB image, got ", img.c, " channels");
   // Divided, not multiplied by 1/std, so values equal (x - mean) / std exactly as documented.

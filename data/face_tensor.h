@@ -13,6 +13,9 @@ namespace kd::data {
 
 // One RGB image (h, w, 3) into dst (3, h, w), mirrored left-right when flip.
 void image_to_chw(const Image& img, float mean, float std, bool flip, float* dst);
+// img mirrored left-right, any channel count: the flipped view that evaluation degrades
+// (A-SKD flips before degrading, so the flip cannot be left to image_to_chw).
+Image mirrored(const Image& img);
 
 // The "image folder" source for evaluation: decodes each JPEG file (turbojpeg; PNG is not
 // supported here because kd_data must build without OpenCV) and checks it is

@@ -21,14 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-data::Image mirrored(const data::Image& img) {
-  data::Image out(img.w, img.h, img.c);
-  for (int y = 0; y < img.h; ++y)
-    for (int x = 0; x < img.w; ++x)
-      for (int ch = 0; ch < img.c; ++ch) out.at(x, y, ch) = img.at(img.w - 1 - x, y, ch);
-  return out;
-}
-
 // The pairs to score: all, or with eval.max_pairs the first max/folds pairs of every fold,
 // so a quick evaluation keeps all ten folds.
 data::PairList select_pairs(const TrainConfig& cfg) {
@@ -84,7 +76,7 @@ json evaluate_pairs(const TrainConfig& cfg, StudentNet& student, data::Loader& /
       float* px = x.data<float>();
       parallel_for(b, [&](int64_t i) {
         const data::Image& src = images[size_t(s + i)];
-        data::Image v = flip ? mirrored(src) : src;
+        data::Image v = flip ? data::mirrored(src) : src;
         if (scale > 1) {
           data::Image d;
           data::degrade(v, spec, scale, mix64(0xe7a1ULL + uint64_t(scale), uint64_t(s + i)), d);

@@ -50,11 +50,9 @@ LossValues LossStep::compute(const data::Batch& batch, int64_t step) {
     terms.add(name, v);
   };
 
-  const bool need_teacher = w.kd_logit > 0 || w.kd_attention > 0 || w.kd_instance > 0 || w.kd_relation > 0 ||
-                            w.feature_mimic > 0 || w.embed_kd > 0;
   models::BackboneOutput t_out;
   Tensor t_logits;
-  if (need_teacher) {
+  if (w.needs_teacher()) {
     autograd::NoGradGuard ng;
     t_out = teacher_->backbone->forward(pick_input(batch, cfg_.teacher_input));
     if (w.kd_logit > 0) t_logits = scale(teacher_->head->cosine(t_out.embedding), cfg_.head_s);

@@ -85,9 +85,7 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   w.subdecision_kl = loss.get_or<double>("subdecision_kl", w.subdecision_kl);
   w.subdecision_cls = loss.get_or<double>("subdecision_cls", w.subdecision_cls);
   w.embed_kd = loss.get_or<double>("embed_kd", w.embed_kd);
-  bool needs_teacher = w.kd_logit > 0 || w.kd_attention > 0 || w.kd_instance > 0 || w.kd_relation > 0 ||
-                       w.feature_mimic > 0 || w.embed_kd > 0;
-  KD_CHECK(!needs_teacher || c.has_teacher, where,
+  KD_CHECK(!w.needs_teacher() || c.has_teacher, where,
            "a KD loss weight is > 0 but there is no \"teacher\" section (model + checkpoint)");
   KD_CHECK(!(w.subdecision_kl > 0 || w.subdecision_cls > 0) || c.subdecision, where,
            "loss.subdecision_*: > 0 needs student.subdecision");

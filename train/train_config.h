@@ -22,6 +22,11 @@ struct LossWeights {
   double subdecision_kl = 0.0; // weighted bidirectional KL between sub-decisions (seed 001)
   double subdecision_cls = 0.0;
   double embed_kd = 0.0;       // cosine embedding KD to the concept-weighted embedding (seed 001)
+
+  // Any term that reads the teacher's outputs (then a teacher forward runs every step).
+  bool needs_teacher() const {
+    return kd_logit > 0 || kd_attention > 0 || kd_instance > 0 || kd_relation > 0 || feature_mimic > 0 || embed_kd > 0;
+  }
 };
 
 struct TrainConfig {

@@ -5,7 +5,7 @@
 #include "kernels/batchnorm/batchnorm_cuda.h"
 
 #include "engine/cuda/check_cuda.h"
-#include "kernels/conv2d/block_reduce.cuh"
+#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
@@ -33,7 +33,7 @@ __global__ void bn_train_kernel(const T* __restrict__ x, const T* __restrict__ g
   const int64_t c = blockIdx.x, M = N * S;
   double sum = 0;
   for (int64_t i = threadIdx.x; i < M; i += blockDim.x) sum += double(x[at(i, c, C, S)]);
-  sum = block_sum(sum);
+  sum = cuda_detail::block_sum(sum);
   if (threadIdx.x == 0) stat[0] = sum / double(M);
   __syncthreads();
   const double mu = stat[0];
@@ -43,7 +43,7 @@ __global__ void bn_train_kernel(const T* __restrict__ x, const T* __restrict__ g
     const double d = double(x[at(i, c, C, S)]) - mu;
     ss += d * d;
   }
-  ss = block_sum(ss);
+  ss = cuda_detail::block_sum(ss);
   if (threadIdx.x == 0) {
     const double var = ss / double(M);
     const double is = 1.0 / sqrt(var + eps);
@@ -83,8 +83,8 @@ __global__ void bn_backward_kernel(const T* __restrict__ x, const T* __restrict_
     sg += double(gy[j]);
     sgx += double(gy[j]) * (double(x[j]) - mu);
   }
-  sg = block_sum(sg);
-  sgx = block_sum(sgx);
+  sg = cuda_detail::block_sum(sg);
+  sgx = cuda_detail::block_sum(sgx);
   if (threadIdx.x == 0) {
     sgx *= is;
     if (dbeta) dbeta[c] = T(sg);

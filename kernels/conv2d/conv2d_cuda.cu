@@ -11,7 +11,7 @@
 #include "kernels/conv2d/conv2d_cuda.h"
 
 #include "engine/cuda/check_cuda.h"
-#include "kernels/conv2d/block_reduce.cuh"
+#include "kernels/reduce/block_reduce.cuh"
 #include "kernels/matmul/gemm_cuda.h"
 
 namespace kd {
@@ -142,7 +142,7 @@ __global__ void conv_dw_kernel(ConvArgs a, const T* __restrict__ x, const T* __r
         if (ih < 0 || ih >= a.H || iw < 0 || iw >= a.W) continue;
         acc += gy[(n * a.O + o) * P + p] * x[(n * a.C + c) * HW + ih * a.W + iw];
       }
-      acc = block_sum(acc);
+      acc = T(cuda_detail::block_sum(double(acc)));
       if (threadIdx.x == 0) dw[ocg * a.kh * a.kw + ki * a.kw + kj] = acc;
     }
 }
@@ -153,7 +153,7 @@ __global__ void conv_db_kernel(ConvArgs a, const T* __restrict__ gy, T* __restri
   const int64_t o = blockIdx.x, P = a.Ho * a.Wo, total = a.N * P;
   T acc = T(0);
   for (int64_t i = threadIdx.x; i < total; i += blockDim.x) acc += gy[((i / P) * a.O + o) * P + i % P];
-  acc = block_sum(acc);
+  acc = T(cuda_detail::block_sum(double(acc)));
   if (threadIdx.x == 0) db[o] = acc;
 }
 

@@ -5,7 +5,7 @@
 #include "kernels/pool/pool_cuda.h"
 
 #include "engine/cuda/check_cuda.h"
-#include "kernels/conv2d/block_reduce.cuh"
+#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
@@ -45,7 +45,7 @@ __global__ void global_avg_kernel(const T* __restrict__ x, T* __restrict__ y, in
     const T* xp = x + r * S;
     double s = 0;  // the CPU sums in double too
     for (int64_t i = lane; i < S; i += 32) s += double(xp[i]);
-    s = warp_sum(s);
+    s = cuda_detail::warp_sum(s);
     if (lane == 0) y[r] = T(s / double(S));
   }
 }

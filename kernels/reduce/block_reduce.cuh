@@ -1,6 +1,7 @@
 #pragma once
-// Device helpers shared by the CUDA kernels of this folder and its neighbours (softmax, loss,
-// normalize, activation): launch sizes and deterministic block reductions. Sums run in
+// Device helpers shared by every CUDA kernel folder (reduce, softmax, loss, normalize,
+// activation, elementwise, conv2d, batchnorm, pool): launch sizes and deterministic warp and
+// block reductions. Sums run in
 // double like the CPU kernels (rows of tens of thousands of classes lose small terms in a
 // float sum), and with a fixed block size the tree order is fixed, so a result does not
 // change from run to run (no atomics).
@@ -31,6 +32,12 @@ struct SumOp {
 struct MaxOp {
   __device__ double operator()(double a, double b) const { return fmax(a, b); }
 };
+
+// Sums v over the 32 lanes of a warp; the result is valid in lane 0.
+__device__ inline double warp_sum(double v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  return v;
+}
 
 // Reduces v over the block; every thread gets the result. All threads of the block must call
 // it (it synchronises), and blockDim.x must be a multiple of 32.

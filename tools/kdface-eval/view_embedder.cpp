@@ -16,14 +16,6 @@ namespace {
 
 constexpr int64_t S = data::kFaceSize;
 
-data::Image mirrored(const data::Image& img) {
-  data::Image out(img.w, img.h, img.c);
-  for (int y = 0; y < img.h; ++y)
-    for (int x = 0; x < img.w; ++x)
-      for (int ch = 0; ch < img.c; ++ch) out.at(x, y, ch) = img.at(img.w - 1 - x, y, ch);
-  return out;
-}
-
 // Views [start, start + b) of images into a (b, 3, S, S) batch.
 Tensor view_batch(const std::vector<data::Image>& images, int64_t start, int64_t b, bool flip,
                   const data::DegradeSpec& spec, int scale, uint64_t seed) {
@@ -52,7 +44,7 @@ void face_view(const data::Image& src, bool flip, const data::DegradeSpec& spec,
   }
   data::Image d;
   if (flip) {
-    data::degrade(mirrored(src), spec, scale, seed, d);
+    data::degrade(data::mirrored(src), spec, scale, seed, d);
   } else {
     data::degrade(src, spec, scale, seed, d);
   }
