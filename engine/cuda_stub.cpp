@@ -12,5 +12,9 @@ std::string unavailable_reason() { return "kdface was built without CUDA (no nvc
 void synchronize() {}
 AllocatorStats allocator_stats(int) { return {}; }
 void empty_cache(int) {}
+void reset_peak_stats(int) {}
+float time_ms(const std::function<void()>&) { KD_FAIL("cuda::time_ms: ", unavailable_reason()); }
+void flush_l2(int) { KD_FAIL("cuda::flush_l2: ", unavailable_reason()); }
+void mem_info(size_t* f, size_t* t) { *f = *t = 0; }
 
 }  // namespace kd::cuda

@@ -49,6 +49,25 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::str
   return out;
 }
 
+namespace {
+
+void move_storage(const Tensor& t, Device d) {
+  if (!t.defined() || t.device() == d) return;
+  Tensor moved = t.to(d);
+  TensorImpl& im = t.impl();
+  im.storage = moved.impl().storage;
+  im.offset = moved.impl().offset;
+  im.grad.reset();
+}
+
+}  // namespace
+
+void Module::to(Device d) {
+  for (auto& p : params_) move_storage(p.second, d);
+  for (auto& b : buffers_) move_storage(b.second, d);
+  for (auto& c : children_) c.second->to(d);
+}
+
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
   for (auto& p : named_parameters()) out.push_back(p.second);

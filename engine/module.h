@@ -29,6 +29,10 @@ class Module {
   bool is_training() const { return training_; }
   void zero_grad();
   int64_t num_parameters() const;
+  // Moves every parameter and buffer (recursively) to d in place: the tensors keep their
+  // identity, so layers, optimisers built afterwards and state_dict() see the new storage.
+  // Gradients are dropped. Build the optimiser after moving (momentum buffers follow p).
+  void to(Device d);
 
  protected:
   Tensor& register_parameter(const std::string& name, Tensor t);

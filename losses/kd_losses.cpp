@@ -1,12 +1,11 @@
 #include "losses/kd_losses.h"
 
 #include "kernels/elementwise/elementwise.h"
-#include "kernels/loss/loss.h"
+#include "kernels/kd_kl/kd_kl.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/normalize/l2_normalize.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/shape/shape_ops.h"
-#include "kernels/softmax/softmax.h"
 
 namespace kd::losses {
 
@@ -19,7 +18,9 @@ Tensor cosine_rows(const Tensor& a, const Tensor& b) {
 Tensor kd_logit(const Tensor& z_student, const Tensor& z_teacher, double T) {
   KD_CHECK(T > 0, "kd_logit: temperature must be positive, got ", T);
   check_shape(z_teacher, z_student.shape(), "kd_logit: teacher logits");
-  return scale(kl_div(log_softmax(z_student, T), softmax(z_teacher, T)), T * T);
+  // Fused: the value of scale(kl_div(log_softmax(z_s, T), softmax(z_t, T)), T^2) in one pass,
+  // with no gradient into the teacher (docs/ops/kd_softmax.md).
+  return kd_softmax_kl(z_student, z_teacher, T);
 }
 
 Tensor kd_attention(const std::vector<AttentionMaps>& student, const std::vector<AttentionMaps>& teacher) {

@@ -9,7 +9,8 @@ namespace kd::losses {
 // Row-wise cosine similarity of a, b (N, D) -> (N).
 Tensor cosine_rows(const Tensor& a, const Tensor& b);
 
-// T^2 KL(softmax(z_t / T) || softmax(z_s / T)), batch mean (seed 000, eq. 5).
+// T^2 KL(softmax(z_t / T) || softmax(z_s / T)), batch mean (seed 000, eq. 5); one fused op
+// (kernels/kd_kl), no gradient into z_teacher.
 Tensor kd_logit(const Tensor& z_student, const Tensor& z_teacher, double T);
 
 // One stage end's maps: ca (N, C, 1, 1), sa (N, 1, H, W).

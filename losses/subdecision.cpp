@@ -4,8 +4,7 @@
 
 #include "kernels/dropout/dropout.h"
 #include "kernels/elementwise/elementwise.h"
-#include "kernels/loss/loss.h"
-#include "kernels/margin/margin.h"
+#include "kernels/margin/margin_ce.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/normalize/l2_normalize.h"
 #include "kernels/shape/shape_ops.h"
@@ -120,7 +119,7 @@ SubDecisionOut SubDecisionHead::forward(const Tensor& x, const Tensor& labels, u
     out.sub_embeddings.push_back(e);
     out.sub_logits.push_back(scale(cos, p_.s));
     if (labels.defined()) {
-      Tensor ce = cross_entropy(margin_logits(cos, labels, {MarginKind::CosFace, p_.s, p_.m}), labels);
+      Tensor ce = margin_cross_entropy(cos, labels, {MarginKind::CosFace, p_.s, p_.m});
       out.cosface = out.cosface.defined() ? add(out.cosface, ce) : ce;
     }
   }

@@ -1,6 +1,6 @@
 #include "models/margin_head.h"
 
-#include "kernels/loss/loss.h"
+#include "kernels/margin/margin_ce.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/normalize/l2_normalize.h"
 
@@ -31,8 +31,10 @@ Tensor MarginHead::logits(const Tensor& embedding, const Tensor& labels) {
   return margin_logits(cosine(embedding), labels, p_);
 }
 
+// The fused op: the same value and gradient as cross_entropy(logits(...)), without the
+// (N, classes) margin-logit tensor and its gradient (docs/ops/margin.md).
 Tensor MarginHead::loss(const Tensor& embedding, const Tensor& labels) {
-  return cross_entropy(logits(embedding, labels), labels);
+  return margin_cross_entropy(cosine(embedding), labels, p_);
 }
 
 }  // namespace kd::models

@@ -85,7 +85,10 @@ json evaluate_pairs(const TrainConfig& cfg, StudentNet& student, data::Loader& /
         data::image_to_chw(v, 127.5f, 127.5f, false, px + i * 3 * S * S);
       });
       autograd::NoGradGuard ng;
-      Tensor emb = student.backbone->forward(x).embedding;
+      // The batch is built on the host; the student may live on the GPU.
+      const Device dev = student.parameters().front().device();
+      Tensor emb = student.backbone->forward(dev.is_cpu() ? x : x.to(dev)).embedding;
+      if (!dev.is_cpu()) emb = emb.to(cpu());
       e.dim = emb.shape()[1];
       const float* pe = emb.data<float>();
       out.insert(out.end(), pe, pe + b * e.dim);

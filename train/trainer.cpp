@@ -13,6 +13,7 @@
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
+#include "engine/cuda.h"
 #include "engine/optim/schedule.h"
 #include "engine/optim/sgd.h"
 #include "engine/progress.h"
@@ -68,11 +69,21 @@ void prune_checkpoints(const std::string& dir, int64_t keep) {
   for (size_t i = 0; i + size_t(keep) < files.size(); ++i) fs::remove(files[i]);
 }
 
+// The loader fills host tensors; a CUDA run copies each batch over (synchronous copies on the
+// default stream, so the step's kernels are ordered after them).
+data::Batch batch_to(const data::Batch& b, Device d) {
+  data::Batch o = b;
+  for (Tensor* t : {&o.hr, &o.lr, &o.masked, &o.label})
+    if (t->defined()) *t = t->to(d);
+  return o;
+}
+
 }  // namespace
 
 RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
-  KD_CHECK(cfg.device == "cpu", "device \"", cfg.device,
-           "\": training runs on the CPU backend for now; the CUDA ops land with the CUDA backend (issue 3)");
+  const Device dev = cfg.device == "cuda" ? cuda_device(0) : cpu();
+  KD_CHECK(dev.is_cpu() || cuda::available(), "device \"cuda\": ", cuda::unavailable_reason(),
+           " (set \"device\": \"cpu\")");
   KD_CHECK(!opt.out_dir.empty(), "--out RUN_DIR is required");
   fs::create_directories(opt.out_dir);
   const std::string ckpt_dir = (fs::path(opt.out_dir) / "checkpoints").string();
@@ -108,6 +119,9 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   StudentNet student(cfg, classes);
   std::unique_ptr<TeacherNet> teacher;
   if (cfg.has_teacher) teacher = std::make_unique<TeacherNet>(cfg, classes);
+  // Before the optimiser restores its momentum buffers: they are made on each parameter's device.
+  student.to(dev);
+  if (teacher) teacher->to(dev);
 
   SGDOptions so;
   so.lr = cfg.lr;
@@ -176,7 +190,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     }
     const double lr = sched.lr_at(per_epoch ? epoch : step);
     sgd.set_lr(lr);
-    LossValues lv = losses.compute(batch, step);
+    LossValues lv = losses.compute(dev.is_cpu() ? batch : batch_to(batch, dev), step);
     if (!lv.finite) {
       log.write({{"event", "nan"}, {"step", step}, {"term", lv.bad_term}, {"last_checkpoint", sum.last_checkpoint}});
       KD_FAIL("loss term \"", lv.bad_term, "\" is ", lv.bad_value, " at step ", step, " (epoch ", epoch,

@@ -124,6 +124,10 @@ void synchronize() {
 
 AllocatorStats allocator_stats(int index) { return available() ? device_allocator(index).stats() : AllocatorStats{}; }
 
+void reset_peak_stats(int index) {
+  if (available()) device_allocator(index).reset_peaks();
+}
+
 void empty_cache(int index) {
   if (!available()) return;
   synchronize();

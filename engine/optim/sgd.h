@@ -31,7 +31,7 @@ struct SGDOptions {
   bool nesterov = false;  // needs momentum > 0 and dampening == 0 (PyTorch's rule)
 };
 
-// The coefficients one update needs; shared by the CPU loop and the CUDA kernel to come.
+// The coefficients one update needs; shared by the CPU loop and the CUDA kernel.
 struct SGDHyper {
   double lr, momentum, dampening, weight_decay;
   bool nesterov;
@@ -41,6 +41,10 @@ struct SGDHyper {
 // momentum == 0. first: buf holds no history yet and is set to the (decayed) gradient.
 template <class T>
 void sgd_update_cpu(T* p, const T* g, T* buf, int64_t n, const SGDHyper& h, bool first);
+#ifdef KDFACE_HAVE_CUDA
+template <class T>  // the same, on device pointers (engine/cuda/sgd_cuda.cu)
+void sgd_update_cuda(T* p, const T* g, T* buf, int64_t n, const SGDHyper& h, bool first);
+#endif
 
 class SGD {
  public:

@@ -1,32 +1,115 @@
+// The fused CBAM op: one autograd node, inputs (x, fc1, fc2, spatial), outputs (y, ca, sa).
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
 #include "kernels/cbam/cbam.h"
-
-#include "kernels/activation/activation.h"
-#include "kernels/conv2d/conv2d.h"
-#include "kernels/elementwise/elementwise.h"
-#include "kernels/pool/pool.h"
-#include "kernels/shape/shape_ops.h"
+#include "kernels/cbam/cbam_cpu.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/cbam/cbam_cuda.h"
+#endif
 
 namespace kd {
+namespace {
 
-CbamOut cbam(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor& spatial) {
+// The saved state of cbam_dims.h as tensors, so it lives exactly as long as the node.
+struct SavedTensors {
+  Tensor pool, parg, hpre, map, carg;
+  template <class T>
+  CbamSaved<T> ptrs() const {
+    return {pool.data<T>(), parg.data<int64_t>(), hpre.data<T>(), map.data<T>(), carg.data<int64_t>()};
+  }
+};
+
+CbamDims check_inputs(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor& spatial) {
   check_dim(x, 4, "cbam: x");
+  check_floating(x, "cbam: x");
   const int64_t c = x.size(1);
   check_dim(fc1, 4, "cbam: fc1");
   const int64_t hidden = fc1.size(0);
-  check_shape(fc1, {hidden, c, 1, 1}, "cbam: fc1");
-  check_shape(fc2, {c, hidden, 1, 1}, "cbam: fc2");
+  check_shape(fc1, {hidden, c, 1, 1}, "cbam: fc1 (hidden, C, 1, 1)");
+  check_shape(fc2, {c, hidden, 1, 1}, "cbam: fc2 (C, hidden, 1, 1)");
   check_dim(spatial, 4, "cbam: spatial");
   const int64_t k = spatial.size(2);
-  check_shape(spatial, {1, 2, k, k}, "cbam: spatial");
+  check_shape(spatial, {1, 2, k, k}, "cbam: spatial (1, 2, k, k)");
   KD_CHECK(k % 2 == 1, "cbam: spatial kernel must be odd-sized, got ", k);
+  check_same_dtype_device(x, fc1, "cbam: x and fc1");
+  check_same_dtype_device(x, fc2, "cbam: x and fc2");
+  check_same_dtype_device(x, spatial, "cbam: x and spatial");
+  KD_CHECK(x.numel() > 0 && hidden > 0, "cbam: empty input, x ", shape_str(x.shape()), ", hidden ", hidden);
+  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("cbam", x.device());
+  return {x.size(0), c, x.size(2), x.size(3), hidden, k};
+}
 
-  auto mlp = [&](const Tensor& v) { return conv2d(relu(conv2d(v, fc1, Tensor(), {})), fc2, Tensor(), {}); };
+// An unused output's gradient arrives as zeros; convert a gradient of another dtype once.
+Tensor as_dtype(const Tensor& g, DType t) { return g.dtype() == t ? g : g.to(t); }
+
+}  // namespace
+
+CbamOut cbam(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor& spatial) {
+  const CbamDims d = check_inputs(x, fc1, fc2, spatial);
+  const int64_t N = d.N, C = d.C, S = d.S();
+  const DType t = x.dtype();
+  const Device dev = x.device();
   CbamOut out;
-  out.ca = sigmoid(add(mlp(global_avg_pool(x)), mlp(global_max_pool(x))));  // (N, C, 1, 1)
-  Tensor xc = mul(x, out.ca);
-  Tensor pooled = concat({channel_mean(xc), channel_max(xc)}, 1);  // (N, 2, H, W)
-  out.sa = sigmoid(conv2d(pooled, spatial, Tensor(), {1, int(k / 2), 1}));  // (N, 1, H, W)
-  out.y = mul(xc, out.sa);
+  out.y = Tensor::empty(x.shape(), t, dev);
+  out.ca = Tensor::empty({N, C, 1, 1}, t, dev);
+  out.sa = Tensor::empty({N, 1, d.H, d.W}, t, dev);
+  SavedTensors sv{Tensor::empty({N, 2, C}, t, dev), Tensor::empty({N, C}, DType::I64, dev),
+                  Tensor::empty({N, 2, d.hidden}, t, dev), Tensor::empty({N, 2, S}, t, dev),
+                  Tensor::empty({N, S}, DType::I64, dev)};
+
+  dispatch_float(t, "cbam", [&](auto tag) {
+    using T = decltype(tag);
+    if (dev.is_cpu()) {
+      cbam_forward_cpu<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), out.y.data<T>(),
+                          out.ca.data<T>(), out.sa.data<T>(), sv.ptrs<T>());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      cbam_forward_cuda<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), out.y.data<T>(),
+                           out.ca.data<T>(), out.sa.data<T>(), sv.ptrs<T>());
+#else
+      no_device_kernel("cbam", dev);
+#endif
+    }
+  });
+
+  autograd::record(
+      "cbam", {x, fc1, fc2, spatial}, {out.y, out.ca, out.sa},
+      [d, x = x.detach(), fc1 = fc1.detach(), fc2 = fc2.detach(), spatial = spatial.detach(), ca = out.ca.detach(),
+       sa = out.sa.detach(), sv](const BackwardCtx& ctx) {
+        std::vector<Tensor> g(4);
+        if (!ctx.need[0] && !ctx.need[1] && !ctx.need[2] && !ctx.need[3]) return g;
+        const DType t = x.dtype();
+        const Tensor gy = as_dtype(ctx.gy[0], t), gca = as_dtype(ctx.gy[1], t), gsa = as_dtype(ctx.gy[2], t);
+        const Tensor* in[4] = {&x, &fc1, &fc2, &spatial};
+        for (int i = 0; i < 4; ++i)
+          if (ctx.need[i]) g[i] = Tensor::empty_like(*in[i]);
+        dispatch_float(t, "cbam backward", [&](auto tag) {
+          using T = decltype(tag);
+          auto out_ptr = [&](int i) { return ctx.need[i] ? g[i].data<T>() : nullptr; };
+          if (x.device().is_cpu()) {
+            cbam_backward_cpu<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
+                                 sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(), out_ptr(0),
+                                 out_ptr(1), out_ptr(2), out_ptr(3));
+          } else {
+#ifdef KDFACE_HAVE_CUDA
+            const Device dev = x.device();
+            Tensor gq = Tensor::empty({d.N, d.S()}, DType::F64, dev);
+            Tensor gm = Tensor::empty({d.N, 2, d.S()}, DType::F64, dev);
+            Tensor gz = Tensor::empty({d.N, d.C}, DType::F64, dev);
+            Tensor gh = Tensor::empty({d.N, 2, d.hidden}, DType::F64, dev);
+            Tensor gpool = Tensor::empty({d.N, 2, d.C}, DType::F64, dev);
+            const CbamCudaScratch sc{gq.data<double>(), gm.data<double>(), gz.data<double>(), gh.data<double>(),
+                                     gpool.data<double>()};
+            cbam_backward_cuda<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
+                                  sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(), sc,
+                                  out_ptr(0), out_ptr(1), out_ptr(2), out_ptr(3));
+#else
+            no_device_kernel("cbam backward", x.device());
+#endif
+          }
+        });
+        return g;
+      });
   return out;
 }
 

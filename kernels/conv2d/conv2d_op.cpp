@@ -1,9 +1,12 @@
-// conv2d: argument checks, the CPU kernels and the autograd record (dx, dw, dbias).
+// conv2d: argument checks, the choice of kernel (CPU; on CUDA native or cuDNN, see
+// conv2d_backend.h) and the autograd record (dx, dw, dbias).
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/conv2d/conv2d.h"
+#include "kernels/conv2d/conv2d_backend.h"
 #include "kernels/conv2d/conv2d_cpu.h"
 #include "kernels/conv2d/conv2d_cuda.h"
+#include "kernels/conv2d/conv2d_cudnn.h"
 
 namespace kd {
 namespace {
@@ -40,6 +43,25 @@ Conv2dDims conv2d_dims(const Tensor& x, const Tensor& w, const Tensor& bias, con
   return d;
 }
 
+#ifdef KDFACE_HAVE_CUDA
+// conv_backend_for() has already refused Cudnn in a build without cuDNN.
+template <class T>
+void forward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
+#ifdef KDFACE_HAVE_CUDNN
+  if (b == ConvBackend::Cudnn) return conv2d_forward_cudnn<T>(d, x, w, bias, y);
+#endif
+  conv2d_forward_cuda<T>(d, x, w, bias, y);
+}
+
+template <class T>
+void backward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* db) {
+#ifdef KDFACE_HAVE_CUDNN
+  if (b == ConvBackend::Cudnn) return conv2d_backward_cudnn<T>(d, x, w, gy, dx, dw, db);
+#endif
+  conv2d_backward_cuda<T>(d, x, w, gy, dx, dw, db);
+}
+#endif
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
@@ -50,6 +72,9 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
 #else
   if (!on_cpu) no_device_kernel("conv2d", x.device());
 #endif
+  // Chosen once per call and kept for its backward, so one convolution's gradients come from
+  // the implementation that computed its output even if the selection changes in between.
+  const ConvBackend backend = conv_backend_for(x.device());
   Tensor y = Tensor::empty({d.N, d.O, d.Ho, d.Wo}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
@@ -58,11 +83,11 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
       conv2d_forward_cpu<T>(d, x.data<T>(), w.data<T>(), bp, y.data<T>());
     } else {
 #ifdef KDFACE_HAVE_CUDA
-      conv2d_forward_cuda<T>(d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+      forward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), bp, y.data<T>());
 #endif
     }
   });
-  autograd::record("conv2d", {x, w, bias}, {y}, [x = x.detach(), w = w.detach(), d, on_cpu](const BackwardCtx& c) {
+  auto backward = [x = x.detach(), w = w.detach(), d, on_cpu, backend](const BackwardCtx& c) {
     Tensor g = c.gy[0].dtype() == x.dtype() ? c.gy[0] : c.gy[0].to(x.dtype());  // (N, Cout, Ho, Wo)
     Tensor dx = c.need[0] ? Tensor::empty_like(x) : Tensor();
     Tensor dw = c.need[1] ? Tensor::empty_like(w) : Tensor();
@@ -76,12 +101,13 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
         conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
       } else {
 #ifdef KDFACE_HAVE_CUDA
-        conv2d_backward_cuda<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
+        backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
 #endif
       }
     });
     return std::vector<Tensor>{dx, dw, db};
-  });
+  };
+  autograd::record("conv2d", {x, w, bias}, {y}, std::move(backward));
   return y;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/cuda/check_cuda.h"
+#include "kernels/matmul/tf32.h"
 
 namespace kd {
 
@@ -35,11 +36,12 @@ cublasHandle_t cublas_handle() {
   cublasHandle_t& h = (*handles)[size_t(dev)];
   if (!h) {
     KD_CUBLAS_CHECK(cublasCreate(&h));
-    // Full float32 (no TF32): the parity tests compare with the CPU at 1e-4 + 1e-3 |ref|.
-    KD_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
     // Kernels all run on the default stream; the handle must too, so results are ordered.
     KD_CUBLAS_CHECK(cublasSetStream(h, nullptr));
   }
+  // Full float32 unless TF32 was allowed (kernels/matmul/tf32.h); a host-side setting, cheap
+  // enough to apply on every call so a switch takes effect at once.
+  KD_CUBLAS_CHECK(cublasSetMathMode(h, allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   return h;
 }
 

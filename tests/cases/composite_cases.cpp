@@ -1,8 +1,7 @@
-// Gradient checks of the composed ops (CBAM, distillation losses): they catch a wrong
-// composition even where every primitive is right.
+// Gradient checks of the composed distillation losses: they catch a wrong composition even
+// where every primitive is right. (CBAM has its own table, cbam_cases.cpp.)
 #include <cmath>
 
-#include "kernels/cbam/cbam.h"
 #include "losses/kd_losses.h"
 #include "tests/support/op_case.h"
 
@@ -21,15 +20,6 @@ Tensor sigmoid_data(const Shape& s, Generator& g, DType t) {  // values in (0, 1
 }  // namespace
 
 KD_OP_CASES({
-    OpCase{"cbam", "cbam/n2_c16_h5_hidden8",
-           [](Generator& g, DType t) {
-             return std::vector<Tensor>{Tensor::randn({2, 16, 5, 5}, g, t), Tensor::randn({8, 16, 1, 1}, g, t, 0.3),
-                                        Tensor::randn({16, 8, 1, 1}, g, t, 0.3), Tensor::randn({1, 2, 7, 7}, g, t, 0.3)};
-           },
-           [](const std::vector<Tensor>& in) {
-             CbamOut o = cbam(in[0], in[1], in[2], in[3]);
-             return std::vector<Tensor>{o.y, o.ca, o.sa};
-           }},
     OpCase{"kd_logit", "kd_logit/T4",
            [](Generator& g, DType t) {
              return std::vector<Tensor>{Tensor::randn({4, 9}, g, t, 3.0), Tensor::randn({4, 9}, g, t, 3.0)};

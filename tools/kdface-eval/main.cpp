@@ -25,7 +25,7 @@ const char* kUsage =
     "  --cross             side A clean, side B degraded (default: both sides degraded)\n"
     "  --adabn             re-estimate BN statistics on the degraded images of each scale\n"
     "  --batch N           images per forward pass (default 64)\n"
-    "  --device D          cpu (default); cuda lands with issue 3\n"
+    "  --device D          cpu (default) or cuda\n"
     "  --max-pairs N       about N pairs, spread over every fold and both classes (default: all)\n"
     "  --seed S            degradation seed (default 1702257004)\n"
     "  --out DIR           writes report.json, report.md, report.html\n"

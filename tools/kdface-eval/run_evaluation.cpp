@@ -1,5 +1,6 @@
 #include "tools/kdface-eval/run_evaluation.h"
 
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +8,7 @@
 
 #include "data/degrade.h"
 #include "engine/check.h"
+#include "engine/cuda.h"
 #include "eval/report_files.h"
 #include "eval/report_hash.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
@@ -81,6 +83,7 @@ eval::EvalReport run_evaluation(const EvalOptions& o) {
   const bool need_clean = o.cross;
   for (size_t mi = 0; mi < o.models.size(); ++mi) {
     LoadedBackbone lb = load_backbone(o.models[mi]);
+    lb.net->to(o.device == "cuda" ? cuda_device(0) : cpu());
     eval::ReportModel m;
     m.name = o.names.empty() ? default_model_name(o.models[mi]) : o.names[mi];
     for (auto& prev : r.models)

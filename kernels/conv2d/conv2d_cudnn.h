@@ -1,0 +1,17 @@
+#pragma once
+// cuDNN conv2d, the same contract as conv2d_cuda.h (raw device pointers, NCHW, gradients
+// written, a null output pointer skips that gradient). Defined only when kdface is built
+// with KDFACE_HAVE_CUDNN; conv2d_op.cpp calls it when conv_backend_for() says Cudnn.
+#include "kernels/conv2d/conv2d_cpu.h"
+
+namespace kd {
+
+// y (N, O, Ho, Wo) = conv(x, w) + bias; bias may be null.
+template <class T>
+void conv2d_forward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y);
+
+// Gradients from gy (N, O, Ho, Wo).
+template <class T>
+void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* dbias);
+
+}  // namespace kd
