@@ -64,7 +64,10 @@ void move_storage(const Tensor& t, Device d) {
 
 void Module::to(Device d) {
   for (auto& p : params_) move_storage(p.second, d);
-  for (auto& b : buffers_) move_storage(b.second, d);
+  // Integer buffers (BatchNorm's num_batches_tracked) stay on the host: host code reads them
+  // every training step, and on a GPU each read would be a synchronising copy.
+  for (auto& b : buffers_)
+    if (is_floating(b.second.dtype())) move_storage(b.second, d);
   for (auto& c : children_) c.second->to(d);
 }
 

@@ -31,7 +31,7 @@ class Module {
   int64_t num_parameters() const;
   // Moves every parameter and buffer (recursively) to d in place: the tensors keep their
   // identity, so layers, optimisers built afterwards and state_dict() see the new storage.
-  // Gradients are dropped. Build the optimiser after moving (momentum buffers follow p).
+  // Gradients are dropped. Integer buffers (counters) stay on the host.
   void to(Device d);
 
  protected:

@@ -1,5 +1,6 @@
 #include "models/batch_norm.h"
 
+#include "engine/autograd.h"
 #include "kernels/batchnorm/batchnorm.h"
 
 namespace kd::models {
@@ -37,6 +38,11 @@ Tensor BatchNorm::forward(const Tensor& x) {
   Tensor y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training, momentum, eps_);
   if (training) store(num_batches_tracked_, n);  // after the op, so a rejected input counts nothing
   return y;
+}
+
+FoldedConv BatchNorm::fold(const Tensor& w, const Tensor& bias) const {
+  if (is_training() || autograd::grad_enabled()) return {};
+  return fold_batch_norm(w, bias, weight_, bias_, running_mean_, running_var_, eps_);
 }
 
 }  // namespace kd::models

@@ -3,6 +3,7 @@
 // running_var and the int64 scalar num_batches_tracked, so a PyTorch state_dict loads strictly
 // and ours loads back into PyTorch.
 #include "engine/module.h"
+#include "kernels/batchnorm/bn_fold.h"
 
 namespace kd::models {
 
@@ -13,6 +14,9 @@ class BatchNorm : public Module {
   // num_batches_tracked incremented (also under no-grad, as in PyTorch). Eval: running buffers.
   Tensor forward(const Tensor& x);
   int64_t channels() const { return c_; }
+  // conv (weight w, optional bias) followed by this BatchNorm as one convolution, when that is
+  // exact: eval mode and gradient recording off. Undefined tensors otherwise.
+  FoldedConv fold(const Tensor& w, const Tensor& bias) const;
 
  private:
   int64_t c_;

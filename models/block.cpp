@@ -2,6 +2,7 @@
 
 #include "kernels/activation/activation.h"
 #include "kernels/elementwise/elementwise.h"
+#include "models/conv_bn.h"
 
 namespace kd::models {
 
@@ -10,7 +11,7 @@ Downsample::Downsample(int64_t cin, int64_t cout, int64_t stride, Generator& g) 
   bn_ = register_module("1", std::make_shared<BatchNorm>(cout));
 }
 
-Tensor Downsample::forward(const Tensor& x) { return bn_->forward(conv_->forward(x)); }
+Tensor Downsample::forward(const Tensor& x) { return conv_bn(*conv_, *bn_, x, false); }
 
 Block::Block(int64_t cin, int64_t cout, int64_t stride, int64_t groups, int64_t reduction, int64_t spatial_kernel,
              Generator& g) {
@@ -27,9 +28,9 @@ Block::Block(int64_t cin, int64_t cout, int64_t stride, int64_t groups, int64_t 
 }
 
 BlockOutput Block::forward(const Tensor& x) {
-  Tensor y = relu(b1_->forward(c1_->forward(x)));
-  y = relu(b2_->forward(c2_->forward(y)));
-  y = b3_->forward(c3_->forward(y));
+  Tensor y = conv_bn(*c1_, *b1_, x, true);
+  y = conv_bn(*c2_, *b2_, y, true);
+  y = conv_bn(*c3_, *b3_, y, false);
   CbamOut a = cbam_->forward(y);
   Tensor sc = down_ ? down_->forward(x) : x;
   return {relu(add(a.y, sc)), a.ca, a.sa};

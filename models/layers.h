@@ -13,6 +13,7 @@ class Conv2d : public Module {
   Conv2d(int64_t cin, int64_t cout, int64_t k, int64_t stride, int64_t padding, int64_t groups, Generator& g);
   Tensor forward(const Tensor& x) const;
   const Tensor& weight() const { return w_; }  // (cout, cin/groups, k, k)
+  const Conv2dParams& params() const { return p_; }
 
  private:
   Tensor w_;

@@ -2,6 +2,7 @@
 
 #include "kernels/pool/pool.h"
 #include "kernels/shape/shape_ops.h"
+#include "models/conv_bn.h"
 
 namespace kd::models {
 
@@ -11,7 +12,7 @@ Stem::Stem(int64_t c, Generator& g) {
   act_ = register_module("2", std::make_shared<PReLU>(c));
 }
 
-Tensor Stem::forward(const Tensor& x) { return act_->forward(bn_->forward(conv_->forward(x))); }
+Tensor Stem::forward(const Tensor& x) { return act_->forward(conv_bn(*conv_, *bn_, x, false)); }
 
 void BlockList::append(std::shared_ptr<Block> b) {
   register_module(std::to_string(blocks_.size()), b);

@@ -118,14 +118,18 @@ int64_t chunk_images(const Conv2dDims& d) {
   return std::max<int64_t>(1, std::min(d.N, kColBudget / std::max<int64_t>(1, d.Kc() * d.P())));
 }
 
+// bias may be null (then only the ReLU epilogue runs).
 template <class T>
 void add_bias(const Conv2dDims& d, const T* bias, T* y) {
   parallel_for(
       d.N * d.O,
       [&](int64_t q) {
-        T b = bias[q % d.O];
+        T b = bias ? bias[q % d.O] : T(0);
         T* r = y + q * d.P();
-        for (int64_t p = 0; p < d.P(); ++p) r[p] += b;
+        if (d.relu)
+          for (int64_t p = 0; p < d.P(); ++p) r[p] = std::max(r[p] + b, T(0));
+        else
+          for (int64_t p = 0; p < d.P(); ++p) r[p] += b;
       },
       d.P());
 }
@@ -224,10 +228,13 @@ void forward_split_batch(const Conv2dDims& d, const T* x, const T* w, const T* b
         for (int64_t c = 0; c < Cg; ++c) im2col_channel(d, xg + c * HW, col + c * d.kh * d.kw * P, P);
       T* yg = y + (n * d.O + g * Og) * P;
       gemm_blocked<T>(false, false, Og, P, Kc, T(1), w + g * Og * Kc, Kc, pw ? xg : col, P, T(0), yg, P);
-      if (bias)
+      if (bias || d.relu)
         for (int64_t o = 0; o < Og; ++o) {
-          T b = bias[g * Og + o], *r = yg + o * P;
-          for (int64_t p = 0; p < P; ++p) r[p] += b;
+          T b = bias ? bias[g * Og + o] : T(0), *r = yg + o * P;
+          if (d.relu)
+            for (int64_t p = 0; p < P; ++p) r[p] = std::max(r[p] + b, T(0));
+          else
+            for (int64_t p = 0; p < P; ++p) r[p] += b;
         }
     }
   });
@@ -383,11 +390,15 @@ void set_conv2d_split(Conv2dSplit s) { g_split = s; }
 template <class T>
 void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
   if (d.N == 0 || d.O == 0) return;
-  if (d.Cg() == 1 && d.groups > 1) return depthwise_forward(d, x, w, bias, y);
+  if (d.Cg() == 1 && d.groups > 1) {
+    depthwise_forward(d, x, w, bias, y);
+    if (d.relu) add_bias<T>(d, nullptr, y);  // the clamp alone
+    return;
+  }
   if (split_batch(d))
     return forward_split_batch(d, x, w, bias, y);
   forward_split_inner(d, x, w, y);
-  if (bias) add_bias(d, bias, y);
+  if (bias || d.relu) add_bias(d, bias, y);
 }
 
 template <class T>

@@ -9,13 +9,14 @@ struct Conv2dDims {
   int64_t O, kh, kw;    // weight (O, C / groups, kh, kw)
   int64_t stride, pad, groups;
   int64_t Ho, Wo;       // output (N, O, Ho, Wo)
+  bool relu = false;    // forward only: clamp the output at 0 (Conv2dParams::relu)
   int64_t Cg() const { return C / groups; }
   int64_t Og() const { return O / groups; }
   int64_t Kc() const { return Cg() * kh * kw; }  // rows of a group's im2col matrix
   int64_t P() const { return Ho * Wo; }          // output positions per image
 };
 
-// y (N, O, Ho, Wo) = conv(x, w) + bias; bias may be null.
+// y (N, O, Ho, Wo) = conv(x, w) + bias (then max(0, .) when d.relu); bias may be null.
 template <class T>
 void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y);
 

@@ -6,6 +6,9 @@
 #include "kernels/conv2d/conv2d_backend.h"
 #include "kernels/conv2d/conv2d_cpu.h"
 #include "kernels/conv2d/conv2d_cuda.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/activation/activation_cuda.h"
+#endif
 #include "kernels/conv2d/conv2d_cudnn.h"
 
 namespace kd {
@@ -75,6 +78,9 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
   // Chosen once per call and kept for its backward, so one convolution's gradients come from
   // the implementation that computed its output even if the selection changes in between.
   const ConvBackend backend = conv_backend_for(x.device());
+  KD_CHECK(!p.relu || !autograd::needs_grad({x, w, bias}),
+           "conv2d: the relu epilogue is for inference; run it with gradient recording off or apply relu() after");
+  d.relu = p.relu && on_cpu;  // the CUDA kernels have no epilogue yet: a ReLU launch follows below
   Tensor y = Tensor::empty({d.N, d.O, d.Ho, d.Wo}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
@@ -84,6 +90,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
     } else {
 #ifdef KDFACE_HAVE_CUDA
       forward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+      if (p.relu) relu_forward_cuda<T>(y.data<T>(), y.data<T>(), y.numel());  // elementwise, in place
 #endif
     }
   });
