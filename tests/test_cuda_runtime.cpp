@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "engine/autograd.h"
 #include "engine/cuda.h"
 #include "engine/optim/sgd.h"
 #include "kernels/loss/loss.h"
@@ -117,4 +118,19 @@ TEST_CASE("a tiny-model training step on CUDA matches the CPU step, and allocate
   INFO("raw allocations before " << before.raw_allocs << ", after " << after.raw_allocs);
   CHECK(after.raw_allocs == before.raw_allocs);
   CHECK(after.cache_hits > before.cache_hits);
+}
+
+TEST_CASE("inference on CUDA (BatchNorm folded, ReLU epilogue) matches the CPU", "[cuda]") {
+  if (skip()) return;
+  models::ResNeXtCBAM c(models::ResNeXtConfig::preset("tiny"), 21), d(models::ResNeXtConfig::preset("tiny"), 21);
+  Generator g(22);
+  for (int i = 0; i < 2; ++i) c.forward(Tensor::randn({4, 3, 32, 32}, g));  // non-trivial running statistics
+  d.load_state_dict(c.state_dict());
+  c.eval();
+  d.eval();
+  d.to(cuda_device());
+  Tensor x = Tensor::randn({5, 3, 32, 32}, g);
+  autograd::NoGradGuard ng;
+  Tensor ec = c.forward(x).embedding, ed = d.forward(x.to(cuda_device())).embedding;
+  CHECK(worst(ed, ec, 1e-4, 1e-3) <= 1.0);
 }

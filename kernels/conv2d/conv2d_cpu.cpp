@@ -15,6 +15,7 @@
 
 #include "engine/parallel.h"
 #include "kernels/conv2d/conv2d_cpu.h"
+#include "kernels/conv2d/conv2d_grouped_cpu.h"
 #include "kernels/matmul/dynamic_for.h"
 #include "kernels/matmul/gemm.h"
 #include "kernels/matmul/scratch.h"
@@ -395,6 +396,7 @@ void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bi
     if (d.relu) add_bias<T>(d, nullptr, y);  // the clamp alone
     return;
   }
+  if (grouped_direct_preferred(d)) return grouped_direct_forward_cpu(d, x, w, bias, y);  // few channels per group
   if (split_batch(d))
     return forward_split_batch(d, x, w, bias, y);
   forward_split_inner(d, x, w, y);
