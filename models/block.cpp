@@ -1,7 +1,6 @@
 #include "models/block.h"
 
 #include "kernels/activation/activation.h"
-#include "kernels/elementwise/elementwise.h"
 #include "models/conv_bn.h"
 
 namespace kd::models {
@@ -33,7 +32,7 @@ BlockOutput Block::forward(const Tensor& x) {
   y = conv_bn(*c3_, *b3_, y, false);
   CbamOut a = cbam_->forward(y);
   Tensor sc = down_ ? down_->forward(x) : x;
-  return {relu(add(a.y, sc)), a.ca, a.sa};
+  return {add_relu(a.y, sc), a.ca, a.sa};
 }
 
 }  // namespace kd::models

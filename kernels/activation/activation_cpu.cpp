@@ -16,6 +16,16 @@ void relu_forward_cpu(const T* x, T* y, int64_t n) {
 }
 
 template <class T>
+void add_relu_forward_cpu(const T* a, const T* b, T* y, int64_t n) {
+  parallel_for_chunks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const T v = a[i] + b[i];
+      y[i] = v > T(0) ? v : T(0);
+    }
+  });
+}
+
+template <class T>
 void relu_backward_cpu(const T* y, const T* gy, T* gx, int64_t n) {
   parallel_for_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
@@ -82,6 +92,7 @@ void prelu_backward_cpu(const T* x, const T* a, const T* gy, T* gx, T* da, int64
 
 #define KD_INSTANTIATE(T)                                                                             \
   template void relu_forward_cpu<T>(const T*, T*, int64_t);                                           \
+  template void add_relu_forward_cpu<T>(const T*, const T*, T*, int64_t);                             \
   template void relu_backward_cpu<T>(const T*, const T*, T*, int64_t);                                \
   template void sigmoid_forward_cpu<T>(const T*, T*, int64_t);                                        \
   template void sigmoid_backward_cpu<T>(const T*, const T*, T*, int64_t);                             \

@@ -13,6 +13,9 @@ template <class T>
 void relu_backward_cpu(const T* y, const T* gy, T* gx, int64_t n);
 
 template <class T>
+void add_relu_forward_cpu(const T* a, const T* b, T* y, int64_t n);
+
+template <class T>
 void sigmoid_forward_cpu(const T* x, T* y, int64_t n);
 template <class T>
 void sigmoid_backward_cpu(const T* y, const T* gy, T* gx, int64_t n);

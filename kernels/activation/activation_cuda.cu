@@ -13,6 +13,15 @@ __global__ void relu_forward_kernel(const T* __restrict__ x, T* __restrict__ y, 
 }
 
 template <class T>
+__global__ void add_relu_forward_kernel(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ y,
+                                        int64_t n) {
+  KD_GRID_STRIDE(i, n) {
+    const T v = a[i] + b[i];
+    y[i] = v > T(0) ? v : T(0);
+  }
+}
+
+template <class T>
 __global__ void relu_backward_kernel(const T* __restrict__ y, const T* __restrict__ gy, T* __restrict__ gx, int64_t n) {
   KD_GRID_STRIDE(i, n) gx[i] = y[i] > T(0) ? gy[i] : T(0);
 }
@@ -70,6 +79,13 @@ void relu_forward_cuda(const T* x, T* y, int64_t n) {
 }
 
 template <class T>
+void add_relu_forward_cuda(const T* a, const T* b, T* y, int64_t n) {
+  if (n == 0) return;
+  add_relu_forward_kernel<<<grid_for(n), kThreads>>>(a, b, y, n);
+  KD_CUDA_LAUNCH_CHECK();
+}
+
+template <class T>
 void relu_backward_cuda(const T* y, const T* gy, T* gx, int64_t n) {
   if (n == 0) return;
   relu_backward_kernel<<<grid_for(n), kThreads>>>(y, gy, gx, n);
@@ -113,6 +129,7 @@ void prelu_backward_cuda(const T* x, const T* a, const T* gy, T* gx, T* da, int6
 
 #define KD_INSTANTIATE(T)                                                                              \
   template void relu_forward_cuda<T>(const T*, T*, int64_t);                                           \
+  template void add_relu_forward_cuda<T>(const T*, const T*, T*, int64_t);                             \
   template void relu_backward_cuda<T>(const T*, const T*, T*, int64_t);                                \
   template void sigmoid_forward_cuda<T>(const T*, T*, int64_t);                                        \
   template void sigmoid_backward_cuda<T>(const T*, const T*, T*, int64_t);                             \

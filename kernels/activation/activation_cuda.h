@@ -8,6 +8,8 @@ namespace kd {
 template <class T>
 void relu_forward_cuda(const T* x, T* y, int64_t n);
 template <class T>
+void add_relu_forward_cuda(const T* a, const T* b, T* y, int64_t n);
+template <class T>
 void relu_backward_cuda(const T* y, const T* gy, T* gx, int64_t n);
 
 template <class T>

@@ -47,6 +47,46 @@ Tensor relu(const Tensor& x) {
   return y;
 }
 
+Tensor add_relu(const Tensor& a, const Tensor& b) {
+  check_floating(a, "add_relu: a");
+  check_shape(b, a.shape(), "add_relu: b (must match a; no broadcasting)");
+  check_same_dtype_device(a, b, "add_relu: a and b");
+  if (!a.device().is_cpu() && !a.device().is_cuda()) no_device_kernel("add_relu", a.device());
+  Tensor y = Tensor::empty_like(a);
+  dispatch_float(a.dtype(), "add_relu", [&](auto t) {
+    using T = decltype(t);
+    if (a.device().is_cpu()) {
+      add_relu_forward_cpu<T>(a.data<T>(), b.data<T>(), y.data<T>(), a.numel());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      add_relu_forward_cuda<T>(a.data<T>(), b.data<T>(), y.data<T>(), a.numel());
+#else
+      no_device_kernel("add_relu", a.device());
+#endif
+    }
+  });
+  // relu's backward on the output gives both gradients (d(a+b)/da = d(a+b)/db = 1).
+  autograd::record("add_relu", {a, b}, {y}, [y = y.detach()](const BackwardCtx& c) {
+    Tensor gy = c.gy[0].to(y.dtype());
+    Tensor g = Tensor::empty_like(y);
+    dispatch_float(y.dtype(), "add_relu backward", [&](auto t) {
+      using T = decltype(t);
+      if (y.device().is_cpu()) {
+        relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), g.data<T>(), y.numel());
+      } else {
+#ifdef KDFACE_HAVE_CUDA
+        relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), g.data<T>(), y.numel());
+#else
+        no_device_kernel("add_relu backward", y.device());
+#endif
+      }
+    });
+    // Separate tensors: the engine may accumulate into one input's gradient in place.
+    return std::vector<Tensor>{c.need[0] ? g : Tensor(), c.need[1] ? (c.need[0] ? g.clone() : g) : Tensor()};
+  });
+  return y;
+}
+
 Tensor sigmoid(const Tensor& x) {
   check_floating(x, "sigmoid: x");
   if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("sigmoid", x.device());

@@ -35,8 +35,18 @@ OpCase prelu_case(const std::string& name, Shape s) {
                 [](const std::vector<Tensor>& in) { return std::vector<Tensor>{prelu(in[0], in[1])}; }, {}};
 }
 
+// a + b stays >= 0.06 away from the kink: |a| >= 0.1, |b| <= 0.04.
+OpCase add_relu_case(const std::string& name, Shape s) {
+  return OpCase{"add_relu", "add_relu/" + name,
+                [s](Generator& g, DType t) {
+                  return std::vector<Tensor>{away_from_zero(s, g, t), Tensor::uniform(s, g, -0.04, 0.04, t)};
+                },
+                [](const std::vector<Tensor>& in) { return std::vector<Tensor>{add_relu(in[0], in[1])}; }, {}};
+}
+
 }  // namespace
 
+KD_OP_CASES({add_relu_case("n2_c3_h4", {2, 3, 4, 4}), add_relu_case("flat_1000", {1000})});
 KD_OP_CASES({
     relu_case("nchw", {2, 3, 4, 5}),
     relu_case("2d", {7, 6}),

@@ -61,7 +61,7 @@ const std::vector<std::string>& required_ops() {
   static const std::vector<std::string> ops = {
       "conv2d", "batch_norm", "relu", "prelu", "sigmoid", "add", "mul", "global_avg_pool", "global_max_pool",
       "channel_mean", "channel_max", "concat", "linear", "flatten", "reshape", "dropout", "l2_normalize",
-      "softmax", "log_softmax", "cross_entropy", "kl_div", "cbam", "margin_cross_entropy", "kd_softmax_kl"};
+      "softmax", "log_softmax", "cross_entropy", "kl_div", "cbam", "margin_cross_entropy", "kd_softmax_kl", "add_relu"};
   return ops;
 }
 
