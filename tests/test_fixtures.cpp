@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "engine/cuda.h"
 #include "engine/safetensors.h"
 #include "tests/fixtures/fixture_registry.h"
 #include "tests/support/compare.h"
@@ -20,9 +21,9 @@ std::string fixture_prefix() {
   return std::string(KDFACE_SOURCE_DIR) + "/../shared/fixtures/ops";
 }
 
-}  // namespace
-
-TEST_CASE("PyTorch float64 fixtures match the CPU backend", "[fixtures]") {
+// Runs every fixture case with its inputs on `device`; results are compared on the host.
+void run_fixtures(kd::Device device) {
+  set_fixture_device(device);
   const std::string prefix = fixture_prefix();
   std::ifstream jf(prefix + ".json");
   if (!jf) FAIL("cannot open " + prefix + ".json (set KDFACE_FIXTURES to the prefix of a fixture set)");
@@ -66,10 +67,27 @@ TEST_CASE("PyTorch float64 fixtures match the CPU backend", "[fixtures]") {
     }
     ++checked;
   }
-  std::cout << "fixtures " << prefix << ": checked " << checked << " cases (" << values << " tensors), skipped "
-            << skipped.size() << "\n";
+  set_fixture_device(kd::cpu());
+  std::cout << "fixtures " << prefix << " on " << device.str() << ": checked " << checked << " cases (" << values
+            << " tensors), skipped " << skipped.size() << "\n";
   for (auto& s : skipped) std::cout << "  skipped: " << s << "\n";
   for (auto& f : failures) UNSCOPED_INFO(f);
   CHECK(failures.empty());
   CHECK(checked > 0);
+}
+
+}  // namespace
+
+TEST_CASE("PyTorch float64 fixtures match the CPU backend", "[fixtures]") { run_fixtures(kd::cpu()); }
+
+// Not marked KDFACE-SKIP without a device: that marker would hide the CPU result above in
+// ctest; test_cuda_backend is the one that reports itself skipped.
+TEST_CASE("PyTorch float64 fixtures match the CUDA backend", "[fixtures][cuda]") {
+  if (!kd::cuda::available()) {
+    std::cout << "fixtures on CUDA not run: " << kd::cuda::unavailable_reason() << "\n";
+    return;
+  }
+  kd::set_alloc_poison(true);
+  run_fixtures(kd::cuda_device());
+  kd::set_alloc_poison(false);
 }
