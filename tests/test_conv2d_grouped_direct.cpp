@@ -3,6 +3,8 @@
 // and float64, with and without bias and ReLU; and the dispatch from conv2d_forward_cpu.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <chrono>
+#include <iostream>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -92,6 +94,7 @@ const std::vector<Shape>& odd_shapes() {
       {2, 16, 17, 1, 16, 1, 8},  {1, 24, 7, 5, 8, 2, 4},    {3, 32, 5, 5, 64, 1, 4},   {2, 64, 11, 11, 32, 2, 4},
       {2, 48, 15, 15, 48, 1, 3}, {2, 64, 6, 7, 128, 2, 8},  {2, 6, 20, 3, 10, 1, 2},   {1, 32, 2, 3, 16, 2, 2},
       {5, 16, 33, 31, 16, 2, 8}, {2, 128, 3, 3, 40, 1, 8},  {2, 16, 2, 2, 16, 2, 8},   {1, 32, 3, 2, 32, 2, 2},
+      {2, 32, 5, 5, 96, 1, 8},   {2, 32, 20, 20, 96, 1, 8}, {2, 32, 21, 20, 120, 2, 8}, {2, 16, 40, 3, 56, 2, 8},
   };
   return v;
 }
@@ -160,4 +163,31 @@ TEST_CASE("grouped direct conv: dispatch", "[conv2d][grouped]") {
   Conv2dDims k1 = d;
   k1.kh = k1.kw = 1, k1.pad = 0;
   CHECK_FALSE(grouped_direct_supported(k1));
+}
+
+// Timings (printed, not asserted): ./test_conv2d_grouped_direct "[.bench]"
+TEST_CASE("grouped direct conv: timings", "[.bench]") {
+  std::vector<Shape> shapes = tiny_shapes();
+  // wider models: 8 and 16 channels per group on large planes
+  for (Shape s : {Shape{0, 128, 56, 56, 128, 1, 8}, Shape{0, 128, 56, 56, 128, 2, 8}, Shape{0, 64, 56, 56, 64, 1, 8},
+                  Shape{0, 256, 28, 28, 256, 1, 16}, Shape{0, 96, 30, 30, 96, 1, 8}})
+    shapes.push_back(s);
+  for (Shape s : shapes) {
+    s.N = s.H >= 56 && s.C >= 64 ? 32 : 128;
+    Conv2dDims d = dims(s, true);
+    std::vector<float> x(size_t(d.N * d.C * d.H * d.W), 0.5f), w(size_t(d.O * d.Cg() * 9), 0.25f), b(size_t(d.O));
+    std::vector<float> y(size_t(d.N * d.O * d.P()));
+    double best[2] = {1e30, 1e30};
+    for (int rep = 0; rep < 9; ++rep)
+      for (int m = 0; m < 2; ++m) {
+        ModeGuard guard;
+        set_grouped_direct_mode(m);
+        auto t0 = std::chrono::steady_clock::now();
+        conv2d_forward_cpu<float>(d, x.data(), w.data(), b.data(), y.data());
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        best[m] = std::min(best[m], ms);
+      }
+    std::cout << describe(s, true, true) << ": im2col " << best[0] << " ms, direct " << best[1] << " ms ("
+              << best[0] / best[1] << "x)\n";
+  }
 }

@@ -396,7 +396,8 @@ void conv2d_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bi
     if (d.relu) add_bias<T>(d, nullptr, y);  // the clamp alone
     return;
   }
-  if (grouped_direct_preferred(d)) return grouped_direct_forward_cpu(d, x, w, bias, y);  // few channels per group
+  // grouped 3x3 with 2..16 channels per group: direct kernel (conv2d_grouped_cpu.cpp), 2-3x faster
+  if (grouped_direct_preferred(d)) return grouped_direct_forward_cpu(d, x, w, bias, y);
   if (split_batch(d))
     return forward_split_batch(d, x, w, bias, y);
   forward_split_inner(d, x, w, y);

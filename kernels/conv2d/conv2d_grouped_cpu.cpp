@@ -113,19 +113,87 @@ KD_GCONV_TARGET void tile_kernel(const T* xb, int64_t CS, const int64_t* toff, i
   }
 }
 
+// Stride 1, pad 1: plane c[r][k] = x[c][r - 1][k - 1], 0 outside; (H + 2) x (W + 2).
+template <class T>
+void pad_planes_s1(const T* xg, int64_t Cg, int64_t H, int64_t W, int64_t HW, int64_t Hq, int64_t Wq, int64_t PS,
+                   T* xb) {
+  for (int64_t c = 0; c < Cg; ++c) {
+    T* pl = xb + c * PS;
+    std::fill(pl, pl + Wq, T(0));
+    for (int64_t r = 1; r <= H; ++r) {
+      T* row = pl + r * Wq;
+      row[0] = T(0);
+      std::memcpy(row + 1, xg + c * HW + (r - 1) * W, size_t(W) * sizeof(T));
+      std::fill(row + W + 1, row + Wq, T(0));
+    }
+    for (int64_t r = H + 1; r < Hq; ++r) std::fill(pl + r * Wq, pl + (r + 1) * Wq, T(0));
+  }
+}
+
+// Stride 2, pad 1: the padded plane xp[R][K] = x[R - 1][K - 1] split into 4 phase planes
+// (a, b)[r][k] = xp[2r + a][2k + b], each Hq x Wq, at (a * 2 + b) * PS.
+template <class T>
+KD_GCONV_TARGET void pad_planes_s2(const T* xg, int64_t Cg, int64_t H, int64_t W, int64_t HW, int64_t Hq,
+                                   int64_t Wq, int64_t PS, T* xb) {
+  const int64_t half = W / 2, odd_n = (W + 1) / 2;  // x columns 2k + 1 (-> even plane k + 1), 2k (-> odd plane k)
+  for (int64_t c = 0; c < Cg; ++c)
+    for (int64_t R = 0; R < 2 * Hq; ++R) {
+      int64_t a = R % 2, r = R / 2;
+      T* ev = xb + (c * 4 + a * 2) * PS + r * Wq;
+      T* od = ev + PS;
+      int64_t ih = R - 1;
+      if (ih < 0 || ih >= H) {
+        std::fill(ev, ev + Wq, T(0));
+        std::fill(od, od + Wq, T(0));
+        continue;
+      }
+      const T* __restrict xr = xg + c * HW + ih * W;
+      T* __restrict e1 = ev + 1;
+      T* __restrict o0 = od;
+      for (int64_t k = 0; k < half; ++k) {  // an interleaved pair: vectorised with permutes
+        o0[k] = xr[2 * k];
+        e1[k] = xr[2 * k + 1];
+      }
+      if (odd_n > half) od[half] = xr[W - 1];
+      ev[0] = T(0);
+      std::fill(ev + half + 1, ev + Wq, T(0));
+      std::fill(od + odd_n, od + Wq, T(0));
+    }
+}
+
 // Register tile: OT output channels x NV vectors (OT * NV accumulators + NV inputs <= 32 zmm).
-void pick_tile(int64_t Og, int& OT, int& NV) {
-  if (Og <= 2) OT = 2, NV = 6;
-  else if (Og <= 4) OT = 4, NV = 4;
-  else OT = 8, NV = 3;
+// OT covers Og (padded with zero weights) up to 8; 16 channels take one 16 x 1 tile when the
+// plane is small (one vector a step wastes least of it), else two 8 x NV passes. NV: the widest
+// step whose rounding of the Q positions wastes at most 1/8, else the least rounding.
+void pick_tile(int64_t Og, int64_t Q, int64_t L, int& OT, int& NV) {
+  OT = Og <= 2 ? 2 : Og <= 4 ? 4 : 8;
+  int maxnv = OT == 2 ? 6 : OT == 4 ? 4 : 3;
+  if (Og > 8 && Q <= 4 * L) {
+    OT = 16, NV = 1;
+    return;
+  }
+  int best = 1;
+  int64_t bestq = (Q + L - 1) / L * L;
+  for (int nv = maxnv; nv >= 1; --nv) {
+    int64_t qp = (Q + nv * L - 1) / (nv * L) * (nv * L);
+    if (8 * (qp - Q) <= Q) {
+      best = nv;
+      break;
+    }
+    if (qp < bestq) best = nv, bestq = qp;
+  }
+  NV = best;
 }
 
 template <class T>
-void run_tile(int OT, const T* xb, int64_t CS, const int64_t* toff, int64_t Cg, const T* wp, T* yt, int64_t ldy,
-              int64_t Qp) {
-  if (OT == 2) return tile_kernel<T, 2, 6>(xb, CS, toff, Cg, wp, yt, ldy, Qp);
-  if (OT == 4) return tile_kernel<T, 4, 4>(xb, CS, toff, Cg, wp, yt, ldy, Qp);
-  tile_kernel<T, 8, 3>(xb, CS, toff, Cg, wp, yt, ldy, Qp);
+void run_tile(int OT, int NV, const T* xb, int64_t CS, const int64_t* toff, int64_t Cg, const T* wp, T* yt,
+              int64_t ldy, int64_t Qp) {
+#define KD_GCONV_CASE(ot, nv) \
+  if (OT == ot && NV == nv) return tile_kernel<T, ot, nv>(xb, CS, toff, Cg, wp, yt, ldy, Qp);
+  KD_GCONV_CASE(2, 6) KD_GCONV_CASE(2, 5) KD_GCONV_CASE(2, 4) KD_GCONV_CASE(2, 3) KD_GCONV_CASE(2, 2)
+  KD_GCONV_CASE(2, 1) KD_GCONV_CASE(4, 4) KD_GCONV_CASE(4, 3) KD_GCONV_CASE(4, 2) KD_GCONV_CASE(4, 1)
+  KD_GCONV_CASE(8, 3) KD_GCONV_CASE(8, 2) KD_GCONV_CASE(8, 1) KD_GCONV_CASE(16, 1)
+#undef KD_GCONV_CASE
 }
 
 }  // namespace
@@ -140,12 +208,12 @@ template <class T>
 void grouped_direct_forward_cpu(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
   if (d.N == 0 || d.O == 0) return;
   const int64_t G = d.groups, Cg = d.Cg(), Og = d.Og(), s = d.stride, HW = d.H * d.W, P = d.P();
+  const int64_t Hq = d.Ho + 2 / s, Wq = d.Wo + 2 / s, PS = Hq * Wq, CS = s * s * PS, Q = d.Ho * Wq;
+  const int64_t L = Zmm<T>::L;
   int OT, NV;
-  pick_tile(Og, OT, NV);
-  const int64_t L = Zmm<T>::L, VB = NV * L;
+  pick_tile(Og, Q, L, OT, NV);
+  const int64_t VB = NV * L, Qp = (Q + VB - 1) / VB * VB;
   const int64_t tiles = (Og + OT - 1) / OT, Opad = tiles * OT;
-  const int64_t Hq = d.Ho + 2 / s, Wq = d.Wo + 2 / s, PS = Hq * Wq, CS = s * s * PS;
-  const int64_t Q = d.Ho * Wq, Qp = (Q + VB - 1) / VB * VB;
   const int64_t xbn = Cg * CS + VB + 8;  // slack: the last vectors read past the last plane
   int64_t toff[9];
   for (int64_t i = 0; i < 3; ++i)
@@ -166,35 +234,15 @@ void grouped_direct_forward_cpu(const Conv2dDims& d, const T* x, const T* w, con
     T* xb = thread_scratch<T>(0, size_t(xbn));
     T* yt = thread_scratch<T>(1, size_t(Opad * Qp));
     const T* xg = x + (n * d.C + g * Cg) * HW;
-    // 1. padded (phase) planes: plane (a, b)[r][k] = x[r * s + a - pad][k * s + b - pad], 0 outside
-    for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t a = 0; a < s; ++a)
-        for (int64_t b = 0; b < s; ++b) {
-          T* pl = xb + c * CS + (a * s + b) * PS;
-          // columns k with 0 <= k * s + b - pad < W: [klo, khi)
-          int64_t klo = std::min(Wq, std::max<int64_t>(0, (d.pad - b + s - 1) / s));
-          int64_t khi = std::max(klo, std::min(Wq, (d.W - 1 + d.pad - b) / s + 1));
-          int64_t off = b - d.pad;
-          for (int64_t r = 0; r < Hq; ++r) {
-            T* row = pl + r * Wq;
-            int64_t ih = r * s + a - d.pad;
-            if (ih < 0 || ih >= d.H) {
-              std::fill(row, row + Wq, T(0));
-              continue;
-            }
-            const T* xr = xg + c * HW + ih * d.W;
-            std::fill(row, row + klo, T(0));
-            if (s == 1)
-              std::memcpy(row + klo, xr + klo + off, size_t(khi - klo) * sizeof(T));
-            else
-              for (int64_t k = klo; k < khi; ++k) row[k] = xr[k * s + off];
-            std::fill(row + khi, row + Wq, T(0));
-          }
-        }
+    // 1. padded (phase) planes
+    if (s == 1)
+      pad_planes_s1(xg, Cg, d.H, d.W, HW, Hq, Wq, PS, xb);
+    else
+      pad_planes_s2(xg, Cg, d.H, d.W, HW, Hq, Wq, PS, xb);
     std::fill(xb + Cg * CS, xb + xbn, T(0));
     // 2. register tiles over the virtual positions
     for (int64_t k = 0; k < tiles; ++k)
-      run_tile<T>(OT, xb, CS, toff, Cg, wpk.data() + (g * tiles + k) * Cg * 9 * OT, yt + k * OT * Qp, Qp, Qp);
+      run_tile<T>(OT, NV, xb, CS, toff, Cg, wpk.data() + (g * tiles + k) * Cg * 9 * OT, yt + k * OT * Qp, Qp, Qp);
     // 3. valid columns to y, with the epilogue
     for (int64_t o = 0; o < Og; ++o) {
       T bo = bias ? bias[g * Og + o] : T(0);
