@@ -8,16 +8,25 @@
 namespace kd {
 namespace {
 
+// One thread per weight element; thread o also writes b_out[o], so the bias is written even
+// when the weights are empty (per_o == 0: w of shape (O, 0, kh, kw)), as on the CPU. The bias
+// is beta + k (bias - mean) with an explicit multiply and add (__dmul_rn / __dadd_rn): nvcc
+// would otherwise contract it to an fma, which the CPU reference does not do.
 template <class T>
 __global__ void fold_kernel(const T* __restrict__ w, const T* __restrict__ bias, const T* __restrict__ gamma,
                             const T* __restrict__ beta, const T* __restrict__ mean, const T* __restrict__ var,
                             double eps, int64_t O, int64_t per_o, T* __restrict__ w_out, T* __restrict__ b_out) {
-  const int64_t n = O * per_o;
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t o = i / per_o;
-    const double k = double(gamma[o]) / sqrt(double(var[o]) + eps);
-    w_out[i] = w[i] * T(k);
-    if (i % per_o == 0) b_out[o] = T(double(beta[o]) + k * ((bias ? double(bias[o]) : 0.0) - double(mean[o])));
+  const int64_t n = O * per_o, total = n > O ? n : O;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    if (i < n) {
+      const int64_t o = i / per_o;
+      const double k = double(gamma[o]) / sqrt(double(var[o]) + eps);
+      w_out[i] = w[i] * T(k);
+    }
+    if (i < O) {
+      const double k = double(gamma[i]) / sqrt(double(var[i]) + eps);
+      b_out[i] = T(__dadd_rn(double(beta[i]), __dmul_rn(k, (bias ? double(bias[i]) : 0.0) - double(mean[i]))));
+    }
   }
 }
 
@@ -26,7 +35,7 @@ __global__ void fold_kernel(const T* __restrict__ w, const T* __restrict__ bias,
 template <class T>
 void fold_batch_norm_cuda(const T* w, const T* bias, const T* gamma, const T* beta, const T* mean, const T* var,
                           double eps, int64_t O, int64_t per_o, T* w_out, T* b_out) {
-  const int64_t n = O * per_o;
+  const int64_t n = std::max<int64_t>(O * per_o, O);  // threads: every weight and every bias entry
   if (n == 0) return;
   const int threads = 256;
   const int64_t blocks = std::min<int64_t>((n + threads - 1) / threads, 8192);

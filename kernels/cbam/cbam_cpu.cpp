@@ -13,6 +13,13 @@
 namespace kd {
 namespace {
 
+// relu as the primitive op computes it (x > 0 ? x : 0): a NaN becomes 0, as in relu() and
+// the CUDA kernels.
+template <class T>
+inline T relu_v(T x) {
+  return x > T(0) ? x : T(0);
+}
+
 // global_max_pool / channel_max's rule: strictly greater wins (ties keep the first), a NaN
 // takes over a number.
 template <class T>
@@ -99,8 +106,8 @@ void cbam_forward_cpu(const CbamDims& d, const T* x, const T* w1, const T* w2, c
       const T* wr = w2 + c * Hd;
       double a = 0, b = 0;
       for (int64_t j = 0; j < Hd; ++j) {
-        a += double(wr[j]) * double(std::max(ha[j], T(0)));
-        b += double(wr[j]) * double(std::max(hm[j], T(0)));
+        a += double(wr[j]) * double(relu_v(ha[j]));
+        b += double(wr[j]) * double(relu_v(hm[j]));
       }
       can[c] = sigmoid(T(T(a) + T(b)));
     }
@@ -283,7 +290,7 @@ void cbam_backward_cpu(const CbamDims& d, const T* x, const T* w1, const T* w2, 
       double acc = 0;
       for (int64_t n = 0; n < N; ++n) {
         const T* ha = sv.hpre + n * 2 * Hd;
-        acc += gz[size_t(n * C + c)] * (double(std::max(ha[j], T(0))) + double(std::max(ha[Hd + j], T(0))));
+        acc += gz[size_t(n * C + c)] * (double(relu_v(ha[j])) + double(relu_v(ha[Hd + j])));
       }
       gw2[i] = T(acc);
     }, N);

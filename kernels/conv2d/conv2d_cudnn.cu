@@ -245,8 +245,9 @@ Tensor workspace(size_t bytes) {
 void* ptr(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
 
 // cuDNN refuses descriptors with a zero size; the native kernels already define those cases
-// (an empty output, zero gradients, bias-only outputs when there are no input channels).
-bool degenerate(const Conv2dDims& d) { return d.N == 0 || d.C == 0 || d.O == 0; }
+// (an empty output, zero gradients, bias-only outputs when there are no input channels or the
+// input is 0 high or wide and only padding is seen: x (1, 1, 0, 0), 1x1 kernel, padding 1).
+bool degenerate(const Conv2dDims& d) { return d.N == 0 || d.C == 0 || d.O == 0 || d.H == 0 || d.W == 0; }
 
 }  // namespace
 

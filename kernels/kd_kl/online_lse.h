@@ -54,7 +54,10 @@ KD_HD inline void lse_add(OnlineLseW& a, double x, double d) {
 
 // The factor that brings a partial state (m, s) to a common maximum m_all >= m before the
 // partial sums are added: an empty partial (s == 0) contributes 0 even where m = m_all = -inf,
-// and a NaN partial stays NaN.
-KD_HD inline double lse_merge_scale(double m, double s, double m_all) { return s == 0 ? 0.0 : ::exp(m - m_all); }
+// and a NaN partial stays NaN. A partial whose maximum is the common one takes factor 1 exactly
+// (not exp(m - m_all), which is NaN for m = m_all = +inf: the sequential update gives +inf there).
+KD_HD inline double lse_merge_scale(double m, double s, double m_all) {
+  return s == 0 ? 0.0 : (m == m_all ? 1.0 : ::exp(m - m_all));
+}
 
 }  // namespace kd
