@@ -50,6 +50,10 @@ void store_from_double(void* p, DType t, double v) {
       float f = float(v);
       uint32_t bits;
       std::memcpy(&bits, &f, 4);
+      if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {  // NaN: keep it a (quiet) NaN of the same sign
+        *static_cast<uint16_t*>(p) = uint16_t((bits >> 16) | 0x0040u);
+        return;
+      }
       bits += 0x7FFF + ((bits >> 16) & 1);  // round to nearest even
       *static_cast<uint16_t*>(p) = uint16_t(bits >> 16);
       return;

@@ -36,7 +36,7 @@ fi
 
 : > "$OUT/kdface.jsonl"
 run() { echo "+ kdface-bench $*" >&2; "$KB" "$@" "${IT[@]}" | tee -a "$OUT/kdface.jsonl" || echo "(failed: $*)" >&2; }
-for P in fp32 tf32; do
+for P in fp32 tf32 bf16; do
   has kernels && run --kernels --precision $P
   if has train; then run --train-step r18x --precision $P; run --train-step r100x --precision $P; fi
   if has kd; then run --train-step r100x:r100x --precision $P; run --train-step r100x:r18x --precision $P; fi

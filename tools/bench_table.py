@@ -65,7 +65,7 @@ def main():
     for r in kd_rows:
         if "fwd_ms" not in r and "checked_vs_cpu" not in r:
             continue
-        t = T.get(("kernel", r["case"]), {})
+        t = T.get(("kernel", r["case"]), {}) if r.get("precision") != "bf16" else {}  # the peer's kernel rows are fp32
         def sp(a, b):
             return f"{b / a:.2f}x" if a and b else "-"
         f, fb = r.get("fwd_ms"), r.get("fwdbwd_ms")

@@ -27,6 +27,8 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   c.seed = root.get_or<uint64_t>("seed", c.seed);
   c.device = root.get_or<std::string>("device", c.device);
   check_one_of(where + "device", c.device, {"cpu", "cuda"});
+  c.precision = root.get_or<std::string>("precision", c.precision);
+  check_one_of(where + "precision", c.precision, {"fp32", "bf16"});
 
   ConfigReader data = root.child("data");
   c.train_shards = data.get<std::string>("train");
@@ -136,6 +138,7 @@ json to_json(const TrainConfig& c) {
       {"name", c.name},
       {"seed", c.seed},
       {"device", c.device},
+      {"precision", c.precision},
       {"data",
        {{"train", c.train_shards}, {"batch", c.batch}, {"threads", c.threads}, {"flip", c.flip},
         {"student_input", c.student_input}, {"teacher_input", c.teacher_input}, {"degrade", c.degrade},

@@ -33,6 +33,9 @@ struct TrainConfig {
   std::string name = "run";
   uint64_t seed = 0;
   std::string device = "cpu";
+  // "fp32" or "bf16": conv2d / linear / matmul of the training step under bf16 autocast
+  // (kernels/precision/autocast.h); everything else, master weights and evaluation stay fp32.
+  std::string precision = "fp32";
 
   // data
   std::string train_shards;             // shard set folder (kdface-data pack)

@@ -18,6 +18,7 @@
 #include "engine/optim/sgd.h"
 #include "engine/progress.h"
 #include "engine/rng.h"
+#include "kernels/precision/autocast.h"
 #include "train/evaluate.h"
 #include "train/loss_step.h"
 #include "train/nets.h"
@@ -190,7 +191,12 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     }
     const double lr = sched.lr_at(per_epoch ? epoch : step);
     sgd.set_lr(lr);
-    LossValues lv = losses.compute(dev.is_cpu() ? batch : batch_to(batch, dev), step);
+    // The forward under bf16 autocast when asked; each op's node remembers it for backward.
+    LossValues lv;
+    {
+      autocast::Bf16Scope amp(cfg.precision == "bf16");
+      lv = losses.compute(dev.is_cpu() ? batch : batch_to(batch, dev), step);
+    }
     if (!lv.finite) {
       log.write({{"event", "nan"}, {"step", step}, {"term", lv.bad_term}, {"last_checkpoint", sum.last_checkpoint}});
       KD_FAIL("loss term \"", lv.bad_term, "\" is ", lv.bad_value, " at step ", step, " (epoch ", epoch,

@@ -21,6 +21,12 @@
 // then DEFAULT_MATH, and each direction's descriptor takes the math type its algorithm asks
 // for. float64 goes through cuDNN too (DOUBLE_CONFIG: double data, double compute).
 //
+// bf16 autocast (kernels/precision/autocast.h): the caller passes bf16-rounded float32 x, w
+// and gy. A bf16 value is exact in TF32 (7 of its 10 mantissa bits), so the plan is built
+// like the TF32 one (DEFAULT_MATH, each direction takes its algorithm's math type), but only
+// algorithms that multiply the operands as given are accepted: FFT and Winograd transform
+// them first, and TF32 would round the transformed values. The mode is part of the plan key.
+//
 // Workspaces are Tensor::empty on the device, so they come from the engine's caching
 // allocator and go back to it when the call returns (stream order keeps that safe).
 #include "kernels/conv2d/conv2d_cudnn.h"
@@ -95,7 +101,7 @@ struct ConvPlan {
   Algo algo[3];
 };
 
-// device, dtype, N, C, H, W, O, kh, kw, stride, pad, groups, tf32
+// device, dtype, N, C, H, W, O, kh, kw, stride, pad, groups, math mode (Mode)
 using PlanKey = std::array<int64_t, 13>;
 
 template <class T>
@@ -103,8 +109,24 @@ cudnnDataType_t cudnn_type() {
   return sizeof(T) == sizeof(double) ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
 }
 
+// kFp32: float32 or float64 as given; kTf32: allow_tf32(); kBf16: bf16-rounded float32 operands.
+enum Mode { kFp32 = 0, kTf32 = 1, kBf16 = 2 };
+
 bool tensor_math_ok(cudnnMathType_t m, bool tf32) {
   return tf32 || (m != CUDNN_TENSOR_OP_MATH && m != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+}
+
+// Whether an algorithm multiplies the operands as given (bf16 mode: no FFT or Winograd).
+bool untransformed(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+}
+bool untransformed(cudnnConvolutionBwdDataAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
+}
+bool untransformed(cudnnConvolutionBwdFilterAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1 ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
 }
 
 std::string shape_of(const Conv2dDims& d) {
@@ -114,7 +136,8 @@ std::string shape_of(const Conv2dDims& d) {
 
 // The index of the first usable entry of a heuristic list (Perf: one of the *AlgoPerf_t).
 template <class Perf>
-size_t pick(const std::vector<Perf>& perf, int returned, bool fp32, bool tf32, const Conv2dDims& d, int dir) {
+size_t pick(const std::vector<Perf>& perf, int returned, bool fp32, Mode mode, const Conv2dDims& d, int dir) {
+  const bool tf32 = mode != kFp32;
   std::string seen;
   for (int i = 0; i < returned; ++i) {
     const Perf& p = perf[size_t(i)];
@@ -124,10 +147,14 @@ size_t pick(const std::vector<Perf>& perf, int returned, bool fp32, bool tf32, c
     if (p.status != CUDNN_STATUS_SUCCESS || p.determinism != CUDNN_DETERMINISTIC) continue;
     if (fp32 && !tensor_math_ok(p.mathType, tf32)) continue;
     if (p.memory > kMaxWorkspaceBytes) continue;
+    // ALLOW_CONVERSION may convert float32 to fp16, whose range does not hold every bf16 value.
+    if (mode == kBf16 && (!untransformed(p.algo) || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)) continue;
     return size_t(i);
   }
   KD_FAIL("conv2d (cuDNN): no deterministic ", fp32 ? "float32" : "float64", " ", direction_name(dir),
-          " algorithm", fp32 && !tf32 ? " without TF32" : "", " within ", kMaxWorkspaceBytes >> 20,
+          " algorithm", fp32 && !tf32 ? " without TF32" : "",
+          mode == kBf16 ? " without FFT, Winograd or fp16 conversion (bf16 autocast)" : "", " within ",
+          kMaxWorkspaceBytes >> 20,
           " MiB of workspace for ", shape_of(d), "; cuDNN offered:", seen.empty() ? " nothing" : seen,
           ". Select the native backend (KDFACE_CONV=native) for this shape");
 }
@@ -179,7 +206,8 @@ ConvPlan* make_plan(const Conv2dDims& d, bool tf32) {
   return p;
 }
 
-void choose(cudnnHandle_t h, ConvPlan& p, int dir, bool fp32, bool tf32, const Conv2dDims& d) {
+void choose(cudnnHandle_t h, ConvPlan& p, int dir, bool fp32, Mode mode, const Conv2dDims& d) {
+  const bool tf32 = mode != kFp32;
   Algo a;
   int max_count = 0, returned = 0;
   if (dir == kForward) {
@@ -187,7 +215,7 @@ void choose(cudnnHandle_t h, ConvPlan& p, int dir, bool fp32, bool tf32, const C
     std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(size_t(max_count > 0 ? max_count : 1));
     KD_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, p.x, p.w, p.conv[dir], p.y, int(perf.size()), &returned,
                                                           perf.data()));
-    a = take(perf[pick(perf, returned, fp32, tf32, d, dir)], p.conv[dir], tf32);
+    a = take(perf[pick(perf, returned, fp32, mode, d, dir)], p.conv[dir], tf32);
     KD_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, p.x, p.w, p.conv[dir], p.y,
                                                            cudnnConvolutionFwdAlgo_t(a.algo), &a.workspace));
   } else if (dir == kBackwardData) {
@@ -195,7 +223,7 @@ void choose(cudnnHandle_t h, ConvPlan& p, int dir, bool fp32, bool tf32, const C
     std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(size_t(max_count > 0 ? max_count : 1));
     KD_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, p.w, p.y, p.conv[dir], p.x, int(perf.size()),
                                                                &returned, perf.data()));
-    a = take(perf[pick(perf, returned, fp32, tf32, d, dir)], p.conv[dir], tf32);
+    a = take(perf[pick(perf, returned, fp32, mode, d, dir)], p.conv[dir], tf32);
     KD_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, p.w, p.y, p.conv[dir], p.x,
                                                                 cudnnConvolutionBwdDataAlgo_t(a.algo), &a.workspace));
   } else {
@@ -203,7 +231,7 @@ void choose(cudnnHandle_t h, ConvPlan& p, int dir, bool fp32, bool tf32, const C
     std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(size_t(max_count > 0 ? max_count : 1));
     KD_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, p.x, p.y, p.conv[dir], p.w, int(perf.size()),
                                                                  &returned, perf.data()));
-    a = take(perf[pick(perf, returned, fp32, tf32, d, dir)], p.conv[dir], tf32);
+    a = take(perf[pick(perf, returned, fp32, mode, d, dir)], p.conv[dir], tf32);
     KD_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
         h, p.x, p.y, p.conv[dir], p.w, cudnnConvolutionBwdFilterAlgo_t(a.algo), &a.workspace));
   }
@@ -218,19 +246,21 @@ struct Ready {
 };
 
 template <class T>
-Ready ready(const Conv2dDims& d, int dir) {
+Ready ready(const Conv2dDims& d, int dir, bool bf16_operands) {
   cudnnHandle_t h = cudnn_handle();
   int dev = 0;
   KD_CUDA_CHECK(cudaGetDevice(&dev));
-  const bool fp32 = cudnn_type<T>() == CUDNN_DATA_FLOAT, tf32 = fp32 && allow_tf32();
-  const PlanKey key{dev, fp32 ? 0 : 1, d.N, d.C, d.H, d.W, d.O, d.kh, d.kw, d.stride, d.pad, d.groups, tf32 ? 1 : 0};
+  const bool fp32 = cudnn_type<T>() == CUDNN_DATA_FLOAT;
+  const Mode mode = !fp32 ? kFp32 : bf16_operands ? kBf16 : allow_tf32() ? kTf32 : kFp32;
+  const bool tf32 = mode != kFp32;
+  const PlanKey key{dev, fp32 ? 0 : 1, d.N, d.C, d.H, d.W, d.O, d.kh, d.kw, d.stride, d.pad, d.groups, int64_t(mode)};
   static std::mutex mu;
   static auto* plans = new std::map<PlanKey, ConvPlan*>;  // leaked: see ConvPlan
   std::lock_guard<std::mutex> lock(mu);
   ConvPlan*& p = (*plans)[key];
   if (!p) p = make_plan<T>(d, tf32);
   if (dir == kDescriptorsOnly) return Ready{h, p, Algo{}};
-  if (!p->algo[dir].chosen) choose(h, *p, dir, fp32, tf32, d);
+  if (!p->algo[dir].chosen) choose(h, *p, dir, fp32, mode, d);
   return Ready{h, p, p->algo[dir]};
 }
 
@@ -252,9 +282,9 @@ bool degenerate(const Conv2dDims& d) { return d.N == 0 || d.C == 0 || d.O == 0 |
 }  // namespace
 
 template <class T>
-void conv2d_forward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
+void conv2d_forward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y, bool bf16_operands) {
   if (degenerate(d)) return conv2d_forward_cuda<T>(d, x, w, bias, y);
-  const Ready r = ready<T>(d, kForward);
+  const Ready r = ready<T>(d, kForward, bf16_operands);
   const ConvPlan& p = *r.plan;
   // alpha/beta are host scalars of the compute type (double for DOUBLE_CONFIG). beta = 0:
   // cuDNN does not read y then, so the NaN poison of the parity tests cannot leak in.
@@ -268,15 +298,16 @@ void conv2d_forward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* 
 }
 
 template <class T>
-void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* dbias) {
+void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* dbias,
+                           bool bf16_operands) {
   if (degenerate(d)) return conv2d_backward_cuda<T>(d, x, w, gy, dx, dw, dbias);
   const T one = T(1), zero = T(0);
   if (dbias) {
-    const Ready r = ready<T>(d, kDescriptorsOnly);
+    const Ready r = ready<T>(d, kDescriptorsOnly, bf16_operands);
     KD_CUDNN_CHECK(cudnnConvolutionBackwardBias(r.handle, &one, r.plan->y, gy, &zero, r.plan->bias, dbias));
   }
   if (dx) {
-    const Ready r = ready<T>(d, kBackwardData);
+    const Ready r = ready<T>(d, kBackwardData, bf16_operands);
     const ConvPlan& p = *r.plan;
     Tensor ws = workspace(r.algo.workspace);
     KD_CUDNN_CHECK(cudnnConvolutionBackwardData(r.handle, &one, p.w, w, p.y, gy, p.conv[kBackwardData],
@@ -284,7 +315,7 @@ void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T*
                                                 r.algo.workspace, &zero, p.x, dx));
   }
   if (dw) {
-    const Ready r = ready<T>(d, kBackwardFilter);
+    const Ready r = ready<T>(d, kBackwardFilter, bf16_operands);
     const ConvPlan& p = *r.plan;
     Tensor ws = workspace(r.algo.workspace);
     KD_CUDNN_CHECK(cudnnConvolutionBackwardFilter(r.handle, &one, p.x, x, p.y, gy, p.conv[kBackwardFilter],
@@ -293,12 +324,13 @@ void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T*
   }
 }
 
-template void conv2d_forward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*);
-template void conv2d_forward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*);
+template void conv2d_forward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, bool);
+template void conv2d_forward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
+                                           bool);
 template void conv2d_backward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, float*,
-                                           float*);
+                                           float*, bool);
 template void conv2d_backward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                            double*, double*);
+                                            double*, double*, bool);
 
 }  // namespace kd
 

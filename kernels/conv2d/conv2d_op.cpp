@@ -1,5 +1,7 @@
 // conv2d: argument checks, the choice of kernel (CPU; on CUDA native or cuDNN, see
-// conv2d_backend.h) and the autograd record (dx, dw, dbias).
+// conv2d_backend.h) and the autograd record (dx, dw, dbias). Under bf16 autocast
+// (kernels/precision/autocast.h) x, w and gy are rounded to bf16 values in float32 storage
+// first; the output and the gradients stay float32, not rounded.
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/conv2d/conv2d.h"
@@ -10,6 +12,7 @@
 #include "kernels/activation/activation_cuda.h"
 #endif
 #include "kernels/conv2d/conv2d_cudnn.h"
+#include "kernels/precision/autocast.h"
 
 namespace kd {
 namespace {
@@ -48,19 +51,24 @@ Conv2dDims conv2d_dims(const Tensor& x, const Tensor& w, const Tensor& bias, con
 
 #ifdef KDFACE_HAVE_CUDA
 // conv_backend_for() has already refused Cudnn in a build without cuDNN.
+// bf16: the operands are bf16-rounded (cuDNN may then use the tensor cores exactly; the
+// native kernels compute in float32 and need no flag).
 template <class T>
-void forward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y) {
+void forward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y, bool bf16) {
 #ifdef KDFACE_HAVE_CUDNN
-  if (b == ConvBackend::Cudnn) return conv2d_forward_cudnn<T>(d, x, w, bias, y);
+  if (b == ConvBackend::Cudnn) return conv2d_forward_cudnn<T>(d, x, w, bias, y, bf16);
 #endif
+  (void)bf16;
   conv2d_forward_cuda<T>(d, x, w, bias, y);
 }
 
 template <class T>
-void backward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* db) {
+void backward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* db,
+                   bool bf16) {
 #ifdef KDFACE_HAVE_CUDNN
-  if (b == ConvBackend::Cudnn) return conv2d_backward_cudnn<T>(d, x, w, gy, dx, dw, db);
+  if (b == ConvBackend::Cudnn) return conv2d_backward_cudnn<T>(d, x, w, gy, dx, dw, db, bf16);
 #endif
+  (void)bf16;
   conv2d_backward_cuda<T>(d, x, w, gy, dx, dw, db);
 }
 #endif
@@ -81,21 +89,28 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
   KD_CHECK(!p.relu || !autograd::needs_grad({x, w, bias}),
            "conv2d: the relu epilogue is for inference; run it with gradient recording off or apply relu() after");
   d.relu = p.relu && on_cpu;  // the CUDA kernels have no epilogue yet: a ReLU launch follows below
+  // Decided at forward time and kept for the backward, which may run outside the scope.
+  const bool bf16 = x.dtype() == DType::F32 && autocast::bf16_enabled();
+  // The operands the kernels read (bf16-rounded under autocast), kept for the backward.
+  const Tensor X = bf16 ? autocast::rounded_bf16(x) : x.detach();
+  const Tensor Wt = bf16 ? autocast::rounded_bf16(w) : w.detach();
   Tensor y = Tensor::empty({d.N, d.O, d.Ho, d.Wo}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
     const T* bp = bias.defined() ? bias.data<T>() : nullptr;
     if (on_cpu) {
-      conv2d_forward_cpu<T>(d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+      conv2d_forward_cpu<T>(d, X.data<T>(), Wt.data<T>(), bp, y.data<T>());
     } else {
 #ifdef KDFACE_HAVE_CUDA
-      forward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), bp, y.data<T>());
+      forward_cuda<T>(backend, d, X.data<T>(), Wt.data<T>(), bp, y.data<T>(), bf16);
       if (p.relu) relu_forward_cuda<T>(y.data<T>(), y.data<T>(), y.numel());  // elementwise, in place
 #endif
     }
   });
-  auto backward = [x = x.detach(), w = w.detach(), d, on_cpu, backend](const BackwardCtx& c) {
+  auto backward = [x = X, w = Wt, d, on_cpu, backend, bf16](const BackwardCtx& c) {
     Tensor g = c.gy[0].dtype() == x.dtype() ? c.gy[0] : c.gy[0].to(x.dtype());  // (N, Cout, Ho, Wo)
+    // dx and dw from the bf16-rounded gradient under autocast; dbias sums g itself.
+    const Tensor G = bf16 && (c.need[0] || c.need[1]) ? autocast::rounded_bf16(g) : g;
     Tensor dx = c.need[0] ? Tensor::empty_like(x) : Tensor();
     Tensor dw = c.need[1] ? Tensor::empty_like(w) : Tensor();
     Tensor db = c.need[2] ? Tensor::empty({d.O}, x.dtype(), x.device()) : Tensor();
@@ -104,11 +119,19 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
       T* dxp = dx.defined() ? dx.data<T>() : nullptr;
       T* dwp = dw.defined() ? dw.data<T>() : nullptr;
       T* dbp = db.defined() ? db.data<T>() : nullptr;
+      // Under autocast the bias gradient is a second call on the unrounded g (the kernels
+      // skip a gradient whose pointer is null).
+      const bool split = bf16 && dbp && (dxp || dwp);
+      T* dbp_main = split ? nullptr : dbp;
       if (on_cpu) {
-        conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
+        if (dxp || dwp || dbp_main)
+          conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), G.data<T>(), dxp, dwp, dbp_main);
+        if (split) conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), nullptr, nullptr, dbp);
       } else {
 #ifdef KDFACE_HAVE_CUDA
-        backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), g.data<T>(), dxp, dwp, dbp);
+        if (dxp || dwp || dbp_main)
+          backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), G.data<T>(), dxp, dwp, dbp_main, bf16);
+        if (split) backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), g.data<T>(), nullptr, nullptr, dbp, bf16);
 #endif
       }
     });

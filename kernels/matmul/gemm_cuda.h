@@ -15,4 +15,11 @@ void gemm_strided_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N,
                                int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
                                int64_t ldc, int64_t stride_c, int64_t batch);
 
+// bf16 autocast (kernels/precision/autocast.h): the same contract with A and B bf16 buffers
+// (16-bit values, e.g. a DType::BF16 tensor's storage) and float32 C, through cublasGemmEx
+// with float32 accumulation (CUBLAS_COMPUTE_32F): a product of two bf16 values is exact in
+// float32, so the result is the float32 GEMM of the bf16 values up to summation order.
+void gemm_bf16_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const void* A,
+                    int64_t lda, const void* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
 }  // namespace kd

@@ -1,10 +1,16 @@
 // matmul and linear: shape checks, GEMM calls and their backward (two more GEMMs each).
+// Under bf16 autocast (kernels/precision/autocast.h) the GEMM operands are bf16-rounded:
+// rounded float32 tensors on the CPU, bf16 buffers for cublasGemmEx on CUDA.
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/matmul/gemm.h"
 #include "kernels/matmul/gemm_cuda.h"
 #include "kernels/matmul/linear_cuda.h"
 #include "kernels/matmul/matmul.h"
+#include "kernels/precision/autocast.h"
+#ifdef KDFACE_HAVE_CUDA
+#include "kernels/precision/bf16_cuda.h"
+#endif
 
 namespace kd {
 namespace {
@@ -33,6 +39,40 @@ void gemm_on(Device dev, bool ta, bool tb, int64_t M, int64_t N, int64_t K, T al
 #endif
 }
 
+// Whether an op on float32/float64 tensors of dtype dt runs with bf16 operands: autocast is
+// on (now, at forward time) and the tensors are float32; float64 ignores autocast.
+bool use_bf16(DType dt) { return dt == DType::F32 && autocast::bf16_enabled(); }
+
+// A GEMM operand: the tensor itself, or under autocast its bf16 form (a rounded float32
+// tensor on the CPU, a DType::BF16 tensor on CUDA). Outside the autograd graph either way.
+Tensor operand(const Tensor& t, bool bf16) {
+  if (!bf16) return t;
+  if (t.device().is_cpu()) return autocast::rounded_bf16(t);
+#ifdef KDFACE_HAVE_CUDA
+  Tensor o = Tensor::empty(t.shape(), DType::BF16, t.device());
+  f32_to_bf16_cuda(t.data<float>(), o.raw_data(), t.numel());
+  return o;
+#else
+  no_device_kernel("bf16 operand", t.device());
+#endif
+}
+
+// C = op(A) op(B) + beta C on C's device, A and B made by operand(., bf16) and C of the op's
+// dtype (float32 when bf16).
+void gemm_op(bool bf16, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const Tensor& A, int64_t lda,
+             const Tensor& B, int64_t ldb, double beta, const Tensor& C, int64_t ldc) {
+  const Device dev = C.device();
+#ifdef KDFACE_HAVE_CUDA
+  if (bf16 && !dev.is_cpu())
+    return gemm_bf16_cuda(ta, tb, M, N, K, 1.0f, A.raw_data(), lda, B.raw_data(), ldb, float(beta), C.data<float>(),
+                          ldc);
+#endif
+  dispatch_float(C.dtype(), "gemm", [&](auto t) {
+    using T = decltype(t);
+    gemm_on<T>(dev, ta, tb, M, N, K, T(1), A.data<T>(), lda, B.data<T>(), ldb, T(beta), C.data<T>(), ldc);
+  });
+}
+
 struct MatDims {
   int64_t M, N, K;
 };
@@ -55,42 +95,34 @@ MatDims matmul_dims(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   MatDims d = matmul_dims(a, b, trans_a, trans_b);
   check_device_supported("matmul", a.device());
+  const bool bf16 = use_bf16(a.dtype());
   Tensor y = Tensor::empty({d.M, d.N}, a.dtype(), a.device());
-  int64_t lda = a.size(1), ldb = b.size(1);
-  dispatch_float(a.dtype(), "matmul", [&](auto t) {
-    using T = decltype(t);
-    gemm_on<T>(a.device(), trans_a, trans_b, d.M, d.N, d.K,
-               T(1), a.data<T>(), lda, b.data<T>(), ldb, T(0), y.data<T>(), d.N);
-  });
-  autograd::record("matmul", {a, b}, {y}, [a = a.detach(), b = b.detach(), trans_a, trans_b, d](const BackwardCtx& c) {
+  const int64_t lda = a.size(1), ldb = b.size(1);
+  // The operands the GEMM reads, kept for the backward (under autocast: their bf16 forms).
+  Tensor A = operand(a, bf16).detach(), B = operand(b, bf16).detach();
+  gemm_op(bf16, trans_a, trans_b, d.M, d.N, d.K, A, lda, B, ldb, 0.0, y, d.N);
+  auto backward = [A, B, dt = a.dtype(), lda, ldb, bf16, trans_a, trans_b, d](const BackwardCtx& c) {
     // y = op(a) op(b), g = dL/dy (M, N): d op(a) = g op(b)^T, d op(b) = op(a)^T g; a stored
     // transposed gets the transpose of that, which swaps the GEMM operands.
-    Tensor g = grad_as(c.gy[0], a.dtype());
+    Tensor G = operand(grad_as(c.gy[0], dt), bf16);
     Tensor da, db;
-    int64_t lda = a.size(1), ldb = b.size(1);
-    dispatch_float(a.dtype(), "matmul backward", [&](auto t) {
-      using T = decltype(t);
-      if (c.need[0]) {
-        da = Tensor::empty_like(a);
-        if (!trans_a)  // (M, K) = g (M, N) * op(b)^T
-          gemm_on<T>(a.device(), false, !trans_b, d.M, d.K, d.N,
-                     T(1), g.data<T>(), d.N, b.data<T>(), ldb, T(0), da.data<T>(), d.K);
-        else  // (K, M) = op(b) (K, N) * g^T
-          gemm_on<T>(a.device(), trans_b, true, d.K, d.M, d.N,
-                     T(1), b.data<T>(), ldb, g.data<T>(), d.N, T(0), da.data<T>(), d.M);
-      }
-      if (c.need[1]) {
-        db = Tensor::empty_like(b);
-        if (!trans_b)  // (K, N) = op(a)^T * g
-          gemm_on<T>(a.device(), !trans_a, false, d.K, d.N, d.M,
-                     T(1), a.data<T>(), lda, g.data<T>(), d.N, T(0), db.data<T>(), d.N);
-        else  // (N, K) = g^T * op(a)
-          gemm_on<T>(a.device(), true, trans_a, d.N, d.K, d.M,
-                     T(1), g.data<T>(), d.N, a.data<T>(), lda, T(0), db.data<T>(), d.K);
-      }
-    });
+    if (c.need[0]) {
+      da = Tensor::empty({trans_a ? d.K : d.M, trans_a ? d.M : d.K}, dt, G.device());
+      if (!trans_a)  // (M, K) = g (M, N) * op(b)^T
+        gemm_op(bf16, false, !trans_b, d.M, d.K, d.N, G, d.N, B, ldb, 0.0, da, d.K);
+      else  // (K, M) = op(b) (K, N) * g^T
+        gemm_op(bf16, trans_b, true, d.K, d.M, d.N, B, ldb, G, d.N, 0.0, da, d.M);
+    }
+    if (c.need[1]) {
+      db = Tensor::empty({trans_b ? d.N : d.K, trans_b ? d.K : d.N}, dt, G.device());
+      if (!trans_b)  // (K, N) = op(a)^T * g
+        gemm_op(bf16, !trans_a, false, d.K, d.N, d.M, A, lda, G, d.N, 0.0, db, d.N);
+      else  // (N, K) = g^T * op(a)
+        gemm_op(bf16, true, trans_a, d.N, d.K, d.M, G, d.N, A, lda, 0.0, db, d.K);
+    }
     return std::vector<Tensor>{da, db};
-  });
+  };
+  autograd::record("matmul", {a, b}, {y}, std::move(backward));
   return y;
 }
 
@@ -107,12 +139,12 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     check_same_dtype_device(x, b, "linear: x and bias");
   }
   check_device_supported("linear", x.device());
+  const bool bf16 = use_bf16(x.dtype());
   Tensor y = Tensor::empty({N, out}, x.dtype(), x.device());
-  dispatch_float(x.dtype(), "linear", [&](auto t) {
-    using T = decltype(t);
-    T* yp = y.data<T>();
-    T beta = T(0);
-    if (b.defined()) {  // rows start as the bias, the GEMM adds x w^T
+  if (b.defined()) {  // rows start as the bias (float32 under autocast too), the GEMM adds x w^T
+    dispatch_float(x.dtype(), "linear", [&](auto t) {
+      using T = decltype(t);
+      T* yp = y.data<T>();
       const T* bp = b.data<T>();
       if (x.device().is_cpu()) {
         for (int64_t i = 0; i < N; ++i)
@@ -122,29 +154,30 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         linear_bias_rows_cuda<T>(bp, yp, N, out);
 #endif
       }
-      beta = T(1);
-    }
-    gemm_on<T>(x.device(), false, true, N, out, in, T(1), x.data<T>(), in, w.data<T>(), in, beta, yp, out);
-  });
+    });
+  }
+  Tensor X = operand(x, bf16).detach(), W = operand(w, bf16).detach();
+  gemm_op(bf16, false, true, N, out, in, X, in, W, in, b.defined() ? 1.0 : 0.0, y, out);
   std::vector<Tensor> inputs{x, w, b};
-  autograd::record("linear", inputs, {y}, [x = x.detach(), w = w.detach(), N, in, out](const BackwardCtx& c) {
-    Tensor g = grad_as(c.gy[0], x.dtype());  // (N, out)
+  autograd::record("linear", inputs, {y}, [X, W, dt = x.dtype(), bf16, N, in, out](const BackwardCtx& c) {
+    Tensor g = grad_as(c.gy[0], dt);  // (N, out)
+    Tensor G = operand(g, bf16);      // the GEMMs' form of g; the bias gradient sums g itself
     Tensor dx, dw, db;
-    dispatch_float(x.dtype(), "linear backward", [&](auto t) {
-      using T = decltype(t);
-      const T* gp = g.data<T>();
-      if (c.need[0]) {  // (N, in) = g (N, out) * w (out, in)
-        dx = Tensor::empty_like(x);
-        gemm_on<T>(x.device(), false, false, N, in, out, T(1), gp, out, w.data<T>(), in, T(0), dx.data<T>(), in);
-      }
-      if (c.need[1]) {  // (out, in) = g^T (out, N) * x (N, in)
-        dw = Tensor::empty_like(w);
-        gemm_on<T>(x.device(), true, false, out, in, N, T(1), gp, out, x.data<T>(), in, T(0), dw.data<T>(), in);
-      }
-      if (c.need[2]) {  // (out): column sums of g
-        db = Tensor::empty({out}, x.dtype(), x.device());
+    if (c.need[0]) {  // (N, in) = g (N, out) * w (out, in)
+      dx = Tensor::empty({N, in}, dt, g.device());
+      gemm_op(bf16, false, false, N, in, out, G, out, W, in, 0.0, dx, in);
+    }
+    if (c.need[1]) {  // (out, in) = g^T (out, N) * x (N, in)
+      dw = Tensor::empty({out, in}, dt, g.device());
+      gemm_op(bf16, true, false, out, in, N, G, out, X, in, 0.0, dw, in);
+    }
+    if (c.need[2]) {  // (out): column sums of g
+      db = Tensor::empty({out}, dt, g.device());
+      dispatch_float(dt, "linear backward", [&](auto t) {
+        using T = decltype(t);
+        const T* gp = g.data<T>();
         T* dbp = db.data<T>();
-        if (x.device().is_cpu()) {
+        if (g.device().is_cpu()) {
           for (int64_t o = 0; o < out; ++o) dbp[o] = T(0);
           for (int64_t i = 0; i < N; ++i)
             for (int64_t o = 0; o < out; ++o) dbp[o] += gp[i * out + o];
@@ -153,8 +186,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
           linear_bias_grad_cuda<T>(gp, dbp, N, out);
 #endif
         }
-      }
-    });
+      });
+    }
     return std::vector<Tensor>{dx, dw, db};
   });
   return y;

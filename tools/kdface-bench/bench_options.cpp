@@ -37,7 +37,7 @@ void set_mode(BenchOptions& o, const std::string& m) {
 
 const char* bench_usage() {
   return "usage:\n"
-         "  kdface-bench --embed tiny|r18x|r100x|CONFIG.json --size 112|32 --batch N --device cuda|cpu\n"
+         "  kdface-bench --embed tiny|r18x|r100x|CONFIG.json --size 112|32 --batch N --device cuda|cpu [--precision ...]\n"
          "  kdface-bench --train-step STUDENT | TEACHER:STUDENT [--forward-only] --batch 128 --precision fp32|tf32|bf16\n"
          "  kdface-bench --kernels [--cases gconv,cbam,kd,arcface] [--no-flush] [--no-check]\n"
          "common: --device cuda|cpu (default cuda)  --warmup K (5)  --iters N (20, the median is reported)\n"

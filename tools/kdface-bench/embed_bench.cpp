@@ -2,6 +2,8 @@
 // embedding" rows of REFERENCE_MODELS.md.
 #include "engine/autograd.h"
 #include "engine/cuda.h"
+#include "kernels/matmul/tf32.h"
+#include "kernels/precision/autocast.h"
 #include "models/resnext_cbam.h"
 #include "tools/kdface-bench/bench_models.h"
 #include "tools/kdface-bench/bench_modes.h"
@@ -17,6 +19,8 @@ void run_embed(const BenchOptions& o, Device dev) {
   Generator g(o.seed + 1);
   Tensor x = Tensor::randn({o.batch, 3, o.size, o.size}, g).to(dev);
   autograd::NoGradGuard ng;
+  set_allow_tf32(o.precision == "tf32");
+  autocast::Bf16Scope amp(o.precision == "bf16");
   Tensor emb;
   Timing t = time_runs(dev, o.warmup, o.iters, [&] { emb = net.forward(x).embedding; });
   if (dev.is_cuda()) cuda::synchronize();
@@ -26,6 +30,7 @@ void run_embed(const BenchOptions& o, Device dev) {
   j["params_M"] = double(net.num_parameters()) / 1e6;
   j["size"] = o.size;
   j["batch"] = o.batch;
+  j["precision"] = o.precision;
   j["ms"] = t.median_ms;
   j["min_ms"] = t.min_ms;
   j["iters"] = t.iters;

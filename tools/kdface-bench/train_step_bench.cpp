@@ -13,6 +13,7 @@
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/loss/loss.h"
 #include "kernels/matmul/tf32.h"
+#include "kernels/precision/autocast.h"
 #include "losses/kd_losses.h"
 #include "models/margin_head.h"
 #include "models/resnext_cbam.h"
@@ -46,8 +47,6 @@ double host_peak_gib() {
 }  // namespace
 
 void run_train_step(const BenchOptions& o, Device dev) {
-  KD_CHECK(o.precision != "bf16", "--precision bf16: bf16 mixed precision is not implemented yet (issue 7, item 3); "
-                                  "use fp32 or tf32");
   set_allow_tf32(o.precision == "tf32");
   const bool forward_only = o.teacher_forward_only;
   KD_CHECK(!forward_only || o.teacher.empty(), "--forward-only times one model: give --train-step MODEL");
@@ -81,11 +80,15 @@ void run_train_step(const BenchOptions& o, Device dev) {
     student.eval();
     step = [&] {
       autograd::NoGradGuard ng;
+      autocast::Bf16Scope amp(o.precision == "bf16");
       student.forward(x);
     };
   } else {
     student.train();
     step = [&] {
+      // bf16: conv / linear / matmul with bf16 operands and fp32 accumulation, PyTorch
+      // autocast's split; the loss terms and the update stay fp32.
+      autocast::Bf16Scope amp(o.precision == "bf16");
       models::BackboneOutput out = student.forward(x);
       // Alone, the student takes the fused ArcFace + CE; with a teacher the peer distils the
       // margin logits themselves, so they are materialised.
