@@ -12,6 +12,7 @@
 #include "kernels/loss/loss.h"
 #include "models/margin_head.h"
 #include "models/resnext_cbam.h"
+#include "tests/support/compare.h"
 
 using namespace kd;
 
@@ -21,16 +22,6 @@ bool skip() {
   if (cuda::available()) return false;
   std::cout << "KDFACE-SKIP: CUDA runtime tests not run: " << cuda::unavailable_reason() << "\n";
   return true;
-}
-
-// max over elements of |a - b| / (atol + rtol |b|); <= 1 passes.
-double worst(const Tensor& a, const Tensor& b, double atol, double rtol) {
-  auto x = a.to(cpu()).to(DType::F64).to_vector<double>();
-  auto y = b.to(cpu()).to(DType::F64).to_vector<double>();
-  REQUIRE(x.size() == y.size());
-  double w = 0;
-  for (size_t i = 0; i < x.size(); ++i) w = std::max(w, std::fabs(x[i] - y[i]) / (atol + rtol * std::fabs(y[i])));
-  return w;
 }
 
 struct Net {
@@ -65,8 +56,9 @@ TEST_CASE("SGD with momentum, weight decay and Nesterov gives the CPU's values o
     a.step();
     b.step();
   }
-  CHECK(worst(p_dev, p_cpu, 1e-6, 1e-5) <= 1.0);
-  CHECK(worst(b.state_dict().at("momentum.0"), a.state_dict().at("momentum.0"), 1e-6, 1e-5) <= 1.0);
+  CHECK(kdtest::compare(p_dev, p_cpu, {1e-6, 1e-5}, "parameter") == "");
+  CHECK(kdtest::compare(b.state_dict().at("momentum.0"), a.state_dict().at("momentum.0"), {1e-6, 1e-5},
+                        "momentum") == "");
 }
 
 TEST_CASE("a tiny-model training step on CUDA matches the CPU step, and allocates nothing once warm", "[cuda]") {
@@ -100,14 +92,14 @@ TEST_CASE("a tiny-model training step on CUDA matches the CPU step, and allocate
   auto pc = c.params(), pd = d.params();
   for (size_t i = 0; i < pc.size(); ++i) {
     INFO(pc[i].first);
-    CHECK(worst(pd[i].second, pc[i].second, 1e-4, 1e-3) <= 1.0);
+    CHECK(kdtest::compare(pd[i].second, pc[i].second, {1e-4, 1e-3}, pc[i].first) == "");
   }
   for (auto& [name, buf] : c.backbone.named_buffers()) {
     INFO(name);
     Tensor other;
     for (auto& [n2, b2] : d.backbone.named_buffers())
       if (n2 == name) other = b2;
-    CHECK(worst(other, buf, 1e-4, 1e-3) <= 1.0);
+    CHECK(kdtest::compare(other, buf, {1e-4, 1e-3}, name) == "");
   }
   // Steady state: the third step's allocations are all served from the cache.
   cuda::synchronize();
@@ -132,5 +124,5 @@ TEST_CASE("inference on CUDA (BatchNorm folded, ReLU epilogue) matches the CPU",
   Tensor x = Tensor::randn({5, 3, 32, 32}, g);
   autograd::NoGradGuard ng;
   Tensor ec = c.forward(x).embedding, ed = d.forward(x.to(cuda_device())).embedding;
-  CHECK(worst(ed, ec, 1e-4, 1e-3) <= 1.0);
+  CHECK(kdtest::compare(ed, ec, {1e-4, 1e-3}, "embedding") == "");
 }

@@ -67,6 +67,8 @@ json evaluate_pairs(const TrainConfig& cfg, StudentNet& student, data::Loader& /
   const int64_t n = int64_t(files.size()), B = cfg.eval_batch, S = data::kFaceSize;
 
   // Embeddings of every image (flip = 0/1, degraded after flipping as A-SKD does), batched.
+  // Batches are built on the host; the student may live on the GPU.
+  const Device dev = student.parameters().front().device();
   auto embed_all = [&](int scale, bool flip) {
     eval::Embeddings e;
     std::vector<float> out;
@@ -85,10 +87,7 @@ json evaluate_pairs(const TrainConfig& cfg, StudentNet& student, data::Loader& /
         data::image_to_chw(v, 127.5f, 127.5f, false, px + i * 3 * S * S);
       });
       autograd::NoGradGuard ng;
-      // The batch is built on the host; the student may live on the GPU.
-      const Device dev = student.parameters().front().device();
-      Tensor emb = student.backbone->forward(dev.is_cpu() ? x : x.to(dev)).embedding;
-      if (!dev.is_cpu()) emb = emb.to(cpu());
+      Tensor emb = student.backbone->forward(x.to(dev)).embedding.to(cpu());  // to() is free on the same device
       e.dim = emb.shape()[1];
       const float* pe = emb.data<float>();
       out.insert(out.end(), pe, pe + b * e.dim);

@@ -10,6 +10,28 @@
 #endif
 
 namespace kd {
+namespace {
+
+// gy where relu's output y is positive, else 0: the backward of relu and of add_relu.
+Tensor relu_grad(const Tensor& y, const Tensor& gy_in, const char* what) {
+  Tensor gy = gy_in.to(y.dtype());
+  Tensor gx = Tensor::empty_like(y);
+  dispatch_float(y.dtype(), what, [&](auto t) {
+    using T = decltype(t);
+    if (y.device().is_cpu()) {
+      relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+    } else {
+#ifdef KDFACE_HAVE_CUDA
+      relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
+#else
+      no_device_kernel(what, y.device());
+#endif
+    }
+  });
+  return gx;
+}
+
+}  // namespace
 
 Tensor relu(const Tensor& x) {
   check_floating(x, "relu: x");
@@ -28,21 +50,7 @@ Tensor relu(const Tensor& x) {
     }
   });
   autograd::record("relu", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
-    Tensor gy = c.gy[0].to(y.dtype());
-    Tensor gx = Tensor::empty_like(y);
-    dispatch_float(y.dtype(), "relu backward", [&](auto t) {
-      using T = decltype(t);
-      if (y.device().is_cpu()) {
-        relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-#else
-        no_device_kernel("relu backward", y.device());
-#endif
-      }
-    });
-    return std::vector<Tensor>{gx};
+    return std::vector<Tensor>{relu_grad(y, c.gy[0], "relu backward")};
   });
   return y;
 }
@@ -67,20 +75,7 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   });
   // relu's backward on the output gives both gradients (d(a+b)/da = d(a+b)/db = 1).
   autograd::record("add_relu", {a, b}, {y}, [y = y.detach()](const BackwardCtx& c) {
-    Tensor gy = c.gy[0].to(y.dtype());
-    Tensor g = Tensor::empty_like(y);
-    dispatch_float(y.dtype(), "add_relu backward", [&](auto t) {
-      using T = decltype(t);
-      if (y.device().is_cpu()) {
-        relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), g.data<T>(), y.numel());
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), g.data<T>(), y.numel());
-#else
-        no_device_kernel("add_relu backward", y.device());
-#endif
-      }
-    });
+    Tensor g = relu_grad(y, c.gy[0], "add_relu backward");
     // Separate tensors: the engine may accumulate into one input's gradient in place.
     return std::vector<Tensor>{c.need[0] ? g : Tensor(), c.need[1] ? (c.need[0] ? g.clone() : g) : Tensor()};
   });

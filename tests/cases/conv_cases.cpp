@@ -1,31 +1,8 @@
 // Finite-difference cases for conv2d: dense, grouped, strided, depthwise, 1x1 (both the
 // pointwise GEMM path and strided im2col), and CBAM's 7x7 2->1 spatial conv.
-#include "kernels/conv2d/conv2d.h"
-#include "tests/support/op_case.h"
+#include "tests/cases/gemm_conv_cases.h"
 
-using namespace kd;
-using kdtest::OpCase;
-
-namespace {
-
-// x (N, C, H, W), w (O, C / groups, k, k) scaled like a fan-in init, bias (O) when with_bias.
-OpCase conv_case(const std::string& name, Shape x, int64_t O, int64_t k, Conv2dParams p, bool with_bias) {
-  OpCase c;
-  c.op = "conv2d";
-  c.name = "conv2d/" + name;
-  int64_t cg = x[1] / p.groups;
-  c.make_inputs = [=](Generator& g, DType t) {
-    std::vector<Tensor> in{Tensor::randn(x, g, t), Tensor::randn({O, cg, k, k}, g, t, 1.0 / double(cg * k))};
-    if (with_bias) in.push_back(Tensor::randn({O}, g, t));
-    return in;
-  };
-  c.run = [=](const std::vector<Tensor>& in) {
-    return std::vector<Tensor>{conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), p)};
-  };
-  return c;
-}
-
-}  // namespace
+using kdtest::conv_case;
 
 KD_OP_CASES({
     conv_case("dense_k3_p1_bias", {2, 3, 5, 5}, 4, 3, {1, 1, 1}, true),

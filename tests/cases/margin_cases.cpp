@@ -1,38 +1,25 @@
 // Finite-difference cases for margin_logits: CosFace, ArcFace on its main branch and on the
 // fallback line (targets below cos(pi - m)). Cosines stay inside (-1, 1) and every target is
 // at least 0.03 away from the branch point, so a finite difference never straddles it.
-#include <cmath>
-
 #include "kernels/margin/margin.h"
+#include "tests/cases/margin_inputs.h"
 #include "tests/support/op_case.h"
 
 using namespace kd;
 using kdtest::OpCase;
+using kdtest::kArc;
+using kdtest::kArcSmall;
+using kdtest::kCos;
 
 namespace {
 
-// cos (n, c) uniform in [lo, hi]; targets of the first `fallback` samples in [-0.98, -0.93]
-// (below cos(pi - 0.5) = -0.8776), the other targets in [lo, hi].
 OpCase margin_case(const std::string& name, int64_t n, int64_t c, MarginParams p, double lo, double hi,
                    int64_t fallback) {
   return OpCase{"margin_logits", name,
-                [=](Generator& g, DType t) {
-                  std::vector<double> cos(static_cast<size_t>(n * c));
-                  for (auto& v : cos) v = lo + (hi - lo) * g.uniform();
-                  std::vector<int64_t> y(static_cast<size_t>(n));
-                  for (int64_t i = 0; i < n; ++i) {
-                    y[size_t(i)] = int64_t(g.next_u64() % uint64_t(c));
-                    if (i < fallback) cos[size_t(i * c + y[size_t(i)])] = -0.98 + 0.05 * g.uniform();
-                  }
-                  return std::vector<Tensor>{Tensor::from(cos, {n, c}).to(t), Tensor::from(y, {n})};
-                },
+                [=](Generator& g, DType t) { return kdtest::margin_inputs(g, t, n, c, lo, hi, fallback); },
                 [p](const std::vector<Tensor>& in) { return std::vector<Tensor>{margin_logits(in[0], in[1], p)}; },
                 {true, false}};
 }
-
-const MarginParams kArc{MarginKind::ArcFace, 64.0, 0.5};
-const MarginParams kArcSmall{MarginKind::ArcFace, 30.0, 0.3};
-const MarginParams kCos{MarginKind::CosFace, 64.0, 0.35};
 
 }  // namespace
 

@@ -4,39 +4,27 @@
 // [-0.98, -0.93] (the branch point is cos(pi - m) = -0.8776 for m = 0.5 and -0.9553 for
 // m = 0.3, so those cases use m = 0.5 only), main-branch targets are kept >= 0.03 from it and
 // from +-1: a central difference never straddles the branch or the sine clamp.
-#include <cmath>
-
 #include "kernels/margin/margin_ce.h"
+#include "tests/cases/margin_inputs.h"
 #include "tests/support/op_case.h"
 
 using namespace kd;
 using kdtest::OpCase;
+using kdtest::kArc;
+using kdtest::kArcSmall;
+using kdtest::kCos;
 
 namespace {
 
-// cos (n, c) uniform in [lo, hi]; targets of the first `fallback` samples in [-0.98, -0.93].
 OpCase margin_ce_case(const std::string& name, int64_t n, int64_t c, MarginParams p, double lo, double hi,
                       int64_t fallback) {
   return OpCase{"margin_cross_entropy", name,
-                [=](Generator& g, DType t) {
-                  std::vector<double> cos(static_cast<size_t>(n * c));
-                  for (auto& v : cos) v = lo + (hi - lo) * g.uniform();
-                  std::vector<int64_t> y(static_cast<size_t>(n));
-                  for (int64_t i = 0; i < n; ++i) {
-                    y[size_t(i)] = int64_t(g.next_u64() % uint64_t(c));
-                    if (i < fallback) cos[size_t(i * c + y[size_t(i)])] = -0.98 + 0.05 * g.uniform();
-                  }
-                  return std::vector<Tensor>{Tensor::from(cos, {n, c}).to(t), Tensor::from(y, {n})};
-                },
+                [=](Generator& g, DType t) { return kdtest::margin_inputs(g, t, n, c, lo, hi, fallback); },
                 [p](const std::vector<Tensor>& in) {
                   return std::vector<Tensor>{margin_cross_entropy(in[0], in[1], p)};
                 },
                 {true, false}};
 }
-
-const MarginParams kArc{MarginKind::ArcFace, 64.0, 0.5};
-const MarginParams kArcSmall{MarginKind::ArcFace, 30.0, 0.3};
-const MarginParams kCos{MarginKind::CosFace, 64.0, 0.35};
 
 }  // namespace
 

@@ -11,11 +11,6 @@
 namespace kd::bench {
 namespace {
 
-Tensor labels(int64_t n, int64_t classes, Generator& g) {
-  std::vector<int64_t> y(static_cast<size_t>(n));
-  for (auto& v : y) v = int64_t(g.next_u64() % uint64_t(classes));
-  return Tensor::from<int64_t>(y, {n});
-}
 
 void add_gconv(std::vector<KernelCase>& out, int64_t batch, int64_t c, int64_t h, int stride, double t_fwd,
                double t_fb) {
@@ -73,6 +68,12 @@ void add_cbam(std::vector<KernelCase>& out, int64_t batch, int64_t c, int64_t h,
 
 }  // namespace
 
+Tensor random_labels(int64_t n, int64_t classes, Generator& g) {
+  std::vector<int64_t> y(static_cast<size_t>(n));
+  for (auto& v : y) v = int64_t(g.next_u64() % uint64_t(classes));
+  return Tensor::from<int64_t>(y, {n});
+}
+
 std::vector<KernelCase> kernel_cases(int64_t batch, int64_t classes) {
   std::vector<KernelCase> out;
   // REFERENCE_MODELS.md, PyTorch eager fp32 (fwd, fwd+bwd in ms).
@@ -109,7 +110,7 @@ std::vector<KernelCase> kernel_cases(int64_t batch, int64_t classes) {
   af.shape = {{"n", batch}, {"emb", 512}, {"classes", classes}};
   af.make_inputs = [=](int64_t n, Generator& g) {
     return std::vector<Tensor>{Tensor::randn({n, 512}, g), Tensor::randn({classes, 512}, g, DType::F32, 0.01),
-                               labels(n, classes, g)};
+                               random_labels(n, classes, g)};
   };
   af.forward = [](const std::vector<Tensor>& in) {
     // What models::MarginHead::loss runs, on an external weight.

@@ -35,4 +35,7 @@ struct KernelCase {
 
 std::vector<KernelCase> kernel_cases(int64_t batch, int64_t classes);
 
+// n class indices in [0, classes), on the CPU (the ArcFace case and the train-step bench).
+Tensor random_labels(int64_t n, int64_t classes, Generator& g);
+
 }  // namespace kd::bench

@@ -19,17 +19,11 @@
 #include "models/resnext_cbam.h"
 #include "tools/kdface-bench/bench_models.h"
 #include "tools/kdface-bench/bench_modes.h"
+#include "tools/kdface-bench/kernel_cases.h"
 #include "tools/kdface-bench/timing.h"
 
 namespace kd::bench {
 namespace {
-
-Tensor random_labels(int64_t n, int64_t classes, uint64_t seed, Device dev) {
-  Generator g(seed);
-  std::vector<int64_t> y(static_cast<size_t>(n));
-  for (auto& v : y) v = int64_t(g.next_u64() % uint64_t(classes));
-  return Tensor::from<int64_t>(y, {n}).to(dev);
-}
 
 std::vector<std::pair<std::string, Tensor>> joined(const Module& a, const Module& b) {
   auto p = a.named_parameters("backbone.");
@@ -67,7 +61,8 @@ void run_train_step(const BenchOptions& o, Device dev) {
   Generator g(o.seed + 4);
   Tensor x = Tensor::randn({o.batch, 3, o.size, o.size}, g).to(dev);
   Tensor xt = Tensor::randn({o.batch, 3, o.size, o.size}, g).to(dev);
-  Tensor y = random_labels(o.batch, o.classes, o.seed + 5, dev);
+  Generator gl(o.seed + 5);
+  Tensor y = random_labels(o.batch, o.classes, gl).to(dev);
 
   SGDOptions so;
   so.lr = 0.1;

@@ -60,10 +60,9 @@ eval::Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::I
   e.n = n;
   net.eval();
   autograd::NoGradGuard ng;
+  const Device dev = net.parameters().front().device();  // views are built on the host
   for (int64_t s = 0; s < n; s += batch) {
     const int64_t b = std::min(batch, n - s);
-    // Views are built on the host; the net may live on the GPU.
-    const Device dev = net.parameters().front().device();
     Tensor emb = net.forward(view_batch(images, s, b, flip, spec, scale, seed).to(dev)).embedding.to(cpu());  // (b, emb)
     KD_CHECK(emb.dim() == 2 && emb.shape()[0] == b, "backbone returned an embedding of the wrong shape");
     if (e.v.empty()) {
@@ -83,6 +82,7 @@ std::map<std::string, Tensor> adabn_for_scale(models::ResNeXtCBAM& net, const st
   std::map<std::string, Tensor> saved;
   for (auto& [k, v] : net.named_buffers()) saved[k] = v.clone();
   const int64_t n = int64_t(images.size());
+  const Device dev = net.parameters().front().device();  // views are built on the host
   int64_t next = 0;
   models::adaptive_bn(
       net,
@@ -91,7 +91,7 @@ std::map<std::string, Tensor> adabn_for_scale(models::ResNeXtCBAM& net, const st
         const int64_t b = std::min(batch, n - next);
         // Training-mode BatchNorm1d cannot normalise a single embedding (zero variance).
         if (b < 2 && next > 0) return false;
-        x = view_batch(images, next, b, false, spec, scale, seed).to(net.parameters().front().device());
+        x = view_batch(images, next, b, false, spec, scale, seed).to(dev);
         next += b;
         if (progress) progress->add(b);
         return true;
