@@ -1,6 +1,13 @@
 # Sets KDFACE_HAVE_CUDA and enables the CUDA language when the compiler is usable.
+# KDFACE_CUDA=EMU instead compiles every .cu file as host C++ against the emulated device
+# (cudaemu/): KDFACE_HAVE_CUDA and KDFACE_CUDA_EMU are both on, nvcc is not used.
 set(KDFACE_HAVE_CUDA OFF)
-if(NOT KDFACE_CUDA STREQUAL "OFF")
+set(KDFACE_CUDA_EMU OFF)
+if(KDFACE_CUDA STREQUAL "EMU")
+  set(KDFACE_HAVE_CUDA ON)
+  set(KDFACE_CUDA_EMU ON)
+  message(STATUS "kdface: CUDA backend on the emulated device (cudaemu/): .cu files compiled as host C++")
+elseif(NOT KDFACE_CUDA STREQUAL "OFF")
   include(CheckLanguage)
   if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
     set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
@@ -28,7 +35,9 @@ endif()
 # the CUDA toolkit, the system, and pip's nvidia-cudnn wheels (which ship only the versioned
 # libcudnn.so.9, hence that name; cuDNN 9 finds its sub-libraries beside it through $ORIGIN).
 set(KDFACE_HAVE_CUDNN OFF)
-if(KDFACE_HAVE_CUDA AND NOT KDFACE_CUDNN STREQUAL "OFF")
+if(KDFACE_CUDA_EMU)
+  message(STATUS "kdface: cuDNN not built on the emulated device; KDFACE_CONV=cudnn will be an error")
+elseif(KDFACE_HAVE_CUDA AND NOT KDFACE_CUDNN STREQUAL "OFF")
   set(CUDNN_ROOT "$ENV{CUDNN_ROOT}" CACHE PATH "cuDNN prefix holding include/cudnn.h and lib/libcudnn.so*")
   file(GLOB KDFACE_CUDNN_WHEELS LIST_DIRECTORIES true
     /opt/*/.venv/lib/python3*/site-packages/nvidia/cudnn
@@ -69,3 +78,13 @@ elseif(KDFACE_CUDNN STREQUAL "ON")
 else()
   message(STATUS "kdface: cuDNN not used (KDFACE_CUDNN=${KDFACE_CUDNN}, CUDA=${KDFACE_HAVE_CUDA})")
 endif()
+
+# The .cu files of the current directory's target, compiled for the emulated device: as C++
+# (gcc does not know the .cu suffix), with the emulator's prelude (__global__, __shared__,
+# threadIdx, ...) force-included; #pragma unroll means nothing to gcc.
+function(kd_emulate_cuda_sources)
+  if(KDFACE_CUDA_EMU)
+    set_source_files_properties(${ARGN} PROPERTIES LANGUAGE CXX
+      COMPILE_OPTIONS "-xc++;-include;kd_emu/prelude.h;-Wno-unknown-pragmas")
+  endif()
+endfunction()

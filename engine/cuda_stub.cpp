@@ -1,6 +1,9 @@
-// Linked in CPU-only builds (no nvcc): the CUDA questions all answer "no".
+// Linked in CPU-only builds (no nvcc): the CUDA questions all answer "no", and the engine's own
+// CUDA kernels (engine/cuda/*.cu) are declared there too, throwing if ever reached. The op
+// kernels' stubs are kernels/cuda_stub/.
 #include "engine/check.h"
 #include "engine/cuda.h"
+#include "engine/optim/sgd.h"
 
 namespace kd::cuda {
 
@@ -18,3 +21,14 @@ void flush_l2(int) { KD_FAIL("cuda::flush_l2: ", unavailable_reason()); }
 void mem_info(size_t* f, size_t* t) { *f = *t = 0; }
 
 }  // namespace kd::cuda
+
+namespace kd {
+
+template <class T>
+void sgd_update_cuda(T*, const T*, T*, int64_t, const SGDHyper&, bool) {
+  KD_FAIL("sgd_update_cuda: kdface was built without CUDA");
+}
+template void sgd_update_cuda<float>(float*, const float*, float*, int64_t, const SGDHyper&, bool);
+template void sgd_update_cuda<double>(double*, const double*, double*, int64_t, const SGDHyper&, bool);
+
+}  // namespace kd

@@ -1,26 +1,26 @@
 #include "kernels/build_info.h"
 
+#include <string>
+
+#include "engine/cuda.h"
+
 namespace kd {
 
 const char* kernels_build_info() {
-  return "cuda="
-#ifdef KDFACE_HAVE_CUDA
-         "on"
-#else
-         "off"
-#endif
-         " blas="
 #ifdef KDFACE_HAVE_BLAS
-         "openblas"
+  constexpr const char* blas = "openblas";
 #else
-         "blocked"
+  constexpr const char* blas = "blocked";
 #endif
-         " openmp="
 #ifdef _OPENMP
-         "on";
+  constexpr const char* openmp = "on";
 #else
-         "off";
+  constexpr const char* openmp = "off";
 #endif
+  // Whether CUDA is built is the runtime's answer (engine/cuda.h), not a macro of this file.
+  static const std::string info =
+      std::string("cuda=") + (cuda::built() ? "on" : "off") + " blas=" + blas + " openmp=" + openmp;
+  return info.c_str();
 }
 
 }  // namespace kd

@@ -84,22 +84,41 @@ TEST_CASE("a tiny-model training step on CUDA matches the CPU step, and allocate
     return loss.item();
   };
   const Tensor xd = x.to(cuda_device()), yd = y.to(cuda_device());
+  // The first step's gradients, before any update compounds a difference.
+  {
+    auto grads = [&](Net& n, const Tensor& xi, const Tensor& yi) {
+      for (auto& [name, p] : n.params()) p.set_grad(Tensor());
+      cross_entropy(n.head.logits(n.backbone.forward(xi).embedding, yi), yi).backward();
+    };
+    grads(c, x, y);
+    grads(d, xd, yd);
+    auto pc = c.params(), pd = d.params();
+    for (size_t i = 0; i < pc.size(); ++i) {
+      INFO("gradient of " << pc[i].first);
+      CHECK(kdtest::compare(pd[i].second.grad(), pc[i].second.grad(), {1e-4, 1e-3}, pc[i].first) == "");
+    }
+  }
+  // One update: every parameter and buffer. A second update is compared by its loss only:
+  // with BatchNorm over 4 images of the smallest maps and ArcFace's scale 64 the step is so badly
+  // conditioned that on the CPU alone a 1e-6 relative change of the input moves 7 of the 95
+  // parameters past this bound after two updates, so a parameter bound there would be noise.
   for (int i = 0; i < 2; ++i) {
     double lc = step(c, sc, x, y), ld = step(d, sd, xd, yd);
     INFO("step " << i << ": cpu loss " << lc << ", cuda loss " << ld);
     CHECK(std::fabs(lc - ld) <= 1e-3 * std::fabs(lc) + 1e-4);
-  }
-  auto pc = c.params(), pd = d.params();
-  for (size_t i = 0; i < pc.size(); ++i) {
-    INFO(pc[i].first);
-    CHECK(kdtest::compare(pd[i].second, pc[i].second, {1e-4, 1e-3}, pc[i].first) == "");
-  }
-  for (auto& [name, buf] : c.backbone.named_buffers()) {
-    INFO(name);
-    Tensor other;
-    for (auto& [n2, b2] : d.backbone.named_buffers())
-      if (n2 == name) other = b2;
-    CHECK(kdtest::compare(other, buf, {1e-4, 1e-3}, name) == "");
+    if (i > 0) break;
+    auto pc = c.params(), pd = d.params();
+    for (size_t k = 0; k < pc.size(); ++k) {
+      INFO(pc[k].first);
+      CHECK(kdtest::compare(pd[k].second, pc[k].second, {1e-4, 1e-3}, pc[k].first) == "");
+    }
+    for (auto& [name, buf] : c.backbone.named_buffers()) {
+      INFO(name);
+      Tensor other;
+      for (auto& [n2, b2] : d.backbone.named_buffers())
+        if (n2 == name) other = b2;
+      CHECK(kdtest::compare(other, buf, {1e-4, 1e-3}, name) == "");
+    }
   }
   // Steady state: the third step's allocations are all served from the cache.
   cuda::synchronize();
@@ -126,3 +145,4 @@ TEST_CASE("inference on CUDA (BatchNorm folded, ReLU epilogue) matches the CPU",
   Tensor ec = c.forward(x).embedding, ed = d.forward(x.to(cuda_device())).embedding;
   CHECK(kdtest::compare(ed, ec, {1e-4, 1e-3}, "embedding") == "");
 }
+

@@ -7,19 +7,20 @@
 #include <vector>
 
 #include "engine/cuda.h"
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "engine/device.h"
 #include "engine/dtype.h"
+#ifdef KDFACE_CUDA_EMU
+#include "kd_emu/memory.h"
+#endif
 
 namespace kd {
 namespace {
 
 template <class T>
 __global__ void add_inplace_kernel(T* __restrict__ d, const T* __restrict__ s, size_t n) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) d[i] += s[i];
+  KD_GRID_STRIDE(i, int64_t(n)) d[i] += s[i];
 }
-
-unsigned blocks_for(size_t n) { return unsigned(n < 256 * 4096 ? (n + 255) / 256 : 4096); }
 
 CachingAllocator& device_allocator(int index) {
   static std::mutex mu;
@@ -52,12 +53,23 @@ CachingAllocator& device_allocator(int index) {
 struct CudaBackend final : Backend {
   void* alloc(size_t nbytes, int index) override {
     void* p = device_allocator(index).allocate(nbytes);
+#ifdef KDFACE_CUDA_EMU
+    // The emulated device tracks every byte nobody has written yet (poisoned whether or not
+    // alloc_poison is on) and makes the size class's slack unaddressable.
+    emu::on_block_alloc(p, nbytes, CachingAllocator::size_class(nbytes));
+#else
     if (alloc_poison()) KD_CUDA_CHECK(cudaMemset(p, 0xFF, nbytes));
+#endif
     return p;
   }
   // Kernels run in order on one stream, so a block freed here may be reused by the next
   // allocation without waiting for the device.
-  void free(void* p, size_t, int index) override { device_allocator(index).deallocate(p); }
+  void free(void* p, size_t, int index) override {
+#ifdef KDFACE_CUDA_EMU
+    emu::on_block_free(p);
+#endif
+    device_allocator(index).deallocate(p);
+  }
   void memset_zero(void* p, size_t n, int) override { KD_CUDA_CHECK(cudaMemset(p, 0, n)); }
   void copy(void* dst, Device dd, const void* src, Device sd, size_t n) override {
     cudaMemcpyKind kind = dd.is_cuda() ? (sd.is_cuda() ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
@@ -68,14 +80,15 @@ struct CudaBackend final : Backend {
     if (n == 0) return;
     switch (DType(dtype)) {
       case DType::F32:
-        add_inplace_kernel<<<blocks_for(n), 256>>>(static_cast<float*>(dst), static_cast<const float*>(src), n);
+        KD_LAUNCH(add_inplace_kernel<float>, cuda::grid_for(int64_t(n)), cuda::kThreads, 0, static_cast<float*>(dst),
+                  static_cast<const float*>(src), n);
         break;
       case DType::F64:
-        add_inplace_kernel<<<blocks_for(n), 256>>>(static_cast<double*>(dst), static_cast<const double*>(src), n);
+        KD_LAUNCH(add_inplace_kernel<double>, cuda::grid_for(int64_t(n)), cuda::kThreads, 0, static_cast<double*>(dst),
+                  static_cast<const double*>(src), n);
         break;
       default: KD_FAIL("add_inplace on CUDA: unsupported dtype ", dtype_name(DType(dtype)));
     }
-    KD_CUDA_LAUNCH_CHECK();
   }
 };
 

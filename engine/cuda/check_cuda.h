@@ -1,5 +1,5 @@
 #pragma once
-// Every CUDA runtime call and every launch is checked; the message carries file:line.
+// Every CUDA runtime call is checked; the message carries file:line.
 #include <cuda_runtime.h>
 
 #include "engine/check.h"
@@ -11,9 +11,4 @@
       ::kd::throw_error(__FILE__, __LINE__, ::kd::str(#expr, ": ", cudaGetErrorString(kd_err_))); \
   } while (0)
 
-// After a <<<>>> launch: catches bad configurations at once (and faults, in debug builds).
-#ifdef KDFACE_SYNC_LAUNCHES
-#define KD_CUDA_LAUNCH_CHECK() KD_CUDA_CHECK(cudaDeviceSynchronize())
-#else
-#define KD_CUDA_LAUNCH_CHECK() KD_CUDA_CHECK(cudaGetLastError())
-#endif
+// Launches are checked by KD_LAUNCH (engine/cuda/launch.cuh).

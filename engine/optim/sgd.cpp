@@ -93,10 +93,6 @@ void SGD::step() {
              ", the parameter ", dtype_name(p.dtype()));
     KD_CHECK(g.device() == p.device(), "SGD: gradient of '", name, "' is on ", g.device().str(),
              ", the parameter on ", p.device().str());
-    if (!p.device().is_cpu() && !p.device().is_cuda()) no_device_kernel("sgd", p.device());
-#ifndef KDFACE_HAVE_CUDA
-    if (p.device().is_cuda()) no_device_kernel("sgd", p.device());
-#endif
     bool first = false;
     if (h.momentum != 0.0 && !bufs_[i].defined()) {
       bufs_[i] = Tensor::empty(p.shape(), p.dtype(), p.device());  // every element written when first
@@ -105,13 +101,8 @@ void SGD::step() {
     dispatch_float(p.dtype(), "sgd", [&](auto t) {
       using T = decltype(t);
       T* buf = bufs_[i].defined() ? bufs_[i].data<T>() : nullptr;
-      if (p.device().is_cpu()) {
-        sgd_update_cpu<T>(p.data<T>(), g.data<T>(), buf, p.numel(), h, first);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        sgd_update_cuda<T>(p.data<T>(), g.data<T>(), buf, p.numel(), h, first);
-#endif
-      }
+      on_device(p.device(), "sgd", sgd_update_cpu<T>, sgd_update_cuda<T>, p.data<T>(), g.data<T>(), buf, p.numel(), h,
+                first);
     });
   }
 }

@@ -41,10 +41,10 @@ struct SGDHyper {
 // momentum == 0. first: buf holds no history yet and is set to the (decayed) gradient.
 template <class T>
 void sgd_update_cpu(T* p, const T* g, T* buf, int64_t n, const SGDHyper& h, bool first);
-#ifdef KDFACE_HAVE_CUDA
-template <class T>  // the same, on device pointers (engine/cuda/sgd_cuda.cu)
+// The same, on device pointers (engine/cuda/sgd_cuda.cu; a throwing stub in engine/cuda_stub.cpp
+// where kdface is built without CUDA).
+template <class T>
 void sgd_update_cuda(T* p, const T* g, T* buf, int64_t n, const SGDHyper& h, bool first);
-#endif
 
 class SGD {
  public:

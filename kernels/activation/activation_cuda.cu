@@ -1,11 +1,10 @@
 #include "kernels/activation/activation_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 template <class T>
 __global__ void relu_forward_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n) {
@@ -74,56 +73,48 @@ __global__ void prelu_grad_a_kernel(const T* __restrict__ x, const T* __restrict
 template <class T>
 void relu_forward_cuda(const T* x, T* y, int64_t n) {
   if (n == 0) return;
-  relu_forward_kernel<<<grid_for(n), kThreads>>>(x, y, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(relu_forward_kernel<T>, grid_for(n), kThreads, 0, x, y, n);
 }
 
 template <class T>
 void add_relu_forward_cuda(const T* a, const T* b, T* y, int64_t n) {
   if (n == 0) return;
-  add_relu_forward_kernel<<<grid_for(n), kThreads>>>(a, b, y, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(add_relu_forward_kernel<T>, grid_for(n), kThreads, 0, a, b, y, n);
 }
 
 template <class T>
 void relu_backward_cuda(const T* y, const T* gy, T* gx, int64_t n) {
   if (n == 0) return;
-  relu_backward_kernel<<<grid_for(n), kThreads>>>(y, gy, gx, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(relu_backward_kernel<T>, grid_for(n), kThreads, 0, y, gy, gx, n);
 }
 
 template <class T>
 void sigmoid_forward_cuda(const T* x, T* y, int64_t n) {
   if (n == 0) return;
-  sigmoid_forward_kernel<<<grid_for(n), kThreads>>>(x, y, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(sigmoid_forward_kernel<T>, grid_for(n), kThreads, 0, x, y, n);
 }
 
 template <class T>
 void sigmoid_backward_cuda(const T* y, const T* gy, T* gx, int64_t n) {
   if (n == 0) return;
-  sigmoid_backward_kernel<<<grid_for(n), kThreads>>>(y, gy, gx, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(sigmoid_backward_kernel<T>, grid_for(n), kThreads, 0, y, gy, gx, n);
 }
 
 template <class T>
 void prelu_forward_cuda(const T* x, const T* a, T* y, int64_t N, int64_t C, int64_t S) {
   const int64_t n = N * C * S;
   if (n == 0) return;
-  prelu_forward_kernel<<<grid_for(n), kThreads>>>(x, a, y, n, C, S);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(prelu_forward_kernel<T>, grid_for(n), kThreads, 0, x, a, y, n, C, S);
 }
 
 template <class T>
 void prelu_backward_cuda(const T* x, const T* a, const T* gy, T* gx, T* da, int64_t N, int64_t C, int64_t S) {
   const int64_t n = N * C * S;
   if (gx && n > 0) {
-    prelu_grad_x_kernel<<<grid_for(n), kThreads>>>(x, a, gy, gx, n, C, S);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(prelu_grad_x_kernel<T>, grid_for(n), kThreads, 0, x, a, gy, gx, n, C, S);
   }
   if (da && C > 0) {  // N * S == 0 still writes da = 0
-    prelu_grad_a_kernel<<<grid_rows(C), kThreads>>>(x, gy, da, N, C, S);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(prelu_grad_a_kernel<T>, grid_rows(C), kThreads, 0, x, gy, da, N, C, S);
   }
 }
 

@@ -5,9 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/activation/activation_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/activation/activation_cuda.h"
-#endif
 
 namespace kd {
 namespace {
@@ -18,15 +16,8 @@ Tensor relu_grad(const Tensor& y, const Tensor& gy_in, const char* what) {
   Tensor gx = Tensor::empty_like(y);
   dispatch_float(y.dtype(), what, [&](auto t) {
     using T = decltype(t);
-    if (y.device().is_cpu()) {
-      relu_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      relu_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-#else
-      no_device_kernel(what, y.device());
-#endif
-    }
+    on_device(y.device(), what, relu_backward_cpu<T>, relu_backward_cuda<T>, y.data<T>(), gy.data<T>(), gx.data<T>(),
+              y.numel());
   });
   return gx;
 }
@@ -35,19 +26,10 @@ Tensor relu_grad(const Tensor& y, const Tensor& gy_in, const char* what) {
 
 Tensor relu(const Tensor& x) {
   check_floating(x, "relu: x");
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("relu", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "relu", [&](auto t) {
     using T = decltype(t);
-    if (x.device().is_cpu()) {
-      relu_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      relu_forward_cuda<T>(x.data<T>(), y.data<T>(), x.numel());
-#else
-      no_device_kernel("relu", x.device());
-#endif
-    }
+    on_device(x.device(), "relu", relu_forward_cpu<T>, relu_forward_cuda<T>, x.data<T>(), y.data<T>(), x.numel());
   });
   autograd::record("relu", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
     return std::vector<Tensor>{relu_grad(y, c.gy[0], "relu backward")};
@@ -59,19 +41,11 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   check_floating(a, "add_relu: a");
   check_shape(b, a.shape(), "add_relu: b (must match a; no broadcasting)");
   check_same_dtype_device(a, b, "add_relu: a and b");
-  if (!a.device().is_cpu() && !a.device().is_cuda()) no_device_kernel("add_relu", a.device());
   Tensor y = Tensor::empty_like(a);
   dispatch_float(a.dtype(), "add_relu", [&](auto t) {
     using T = decltype(t);
-    if (a.device().is_cpu()) {
-      add_relu_forward_cpu<T>(a.data<T>(), b.data<T>(), y.data<T>(), a.numel());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      add_relu_forward_cuda<T>(a.data<T>(), b.data<T>(), y.data<T>(), a.numel());
-#else
-      no_device_kernel("add_relu", a.device());
-#endif
-    }
+    on_device(a.device(), "add_relu", add_relu_forward_cpu<T>, add_relu_forward_cuda<T>, a.data<T>(), b.data<T>(),
+              y.data<T>(), a.numel());
   });
   // relu's backward on the output gives both gradients (d(a+b)/da = d(a+b)/db = 1).
   autograd::record("add_relu", {a, b}, {y}, [y = y.detach()](const BackwardCtx& c) {
@@ -84,34 +58,19 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
 
 Tensor sigmoid(const Tensor& x) {
   check_floating(x, "sigmoid: x");
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("sigmoid", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "sigmoid", [&](auto t) {
     using T = decltype(t);
-    if (x.device().is_cpu()) {
-      sigmoid_forward_cpu<T>(x.data<T>(), y.data<T>(), x.numel());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      sigmoid_forward_cuda<T>(x.data<T>(), y.data<T>(), x.numel());
-#else
-      no_device_kernel("sigmoid", x.device());
-#endif
-    }
+    on_device(x.device(), "sigmoid", sigmoid_forward_cpu<T>, sigmoid_forward_cuda<T>, x.data<T>(), y.data<T>(),
+              x.numel());
   });
   autograd::record("sigmoid", {x}, {y}, [y = y.detach()](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(y.dtype());
     Tensor gx = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "sigmoid backward", [&](auto t) {
       using T = decltype(t);
-      if (y.device().is_cpu()) {
-        sigmoid_backward_cpu<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        sigmoid_backward_cuda<T>(y.data<T>(), gy.data<T>(), gx.data<T>(), y.numel());
-#else
-        no_device_kernel("sigmoid backward", y.device());
-#endif
-      }
+      on_device(y.device(), "sigmoid backward", sigmoid_backward_cpu<T>, sigmoid_backward_cuda<T>, y.data<T>(),
+                gy.data<T>(), gx.data<T>(), y.numel());
     });
     return std::vector<Tensor>{gx};
   });
@@ -124,19 +83,11 @@ Tensor prelu(const Tensor& x, const Tensor& a) {
   const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1);
   check_shape(a, {C}, "prelu: slope a (one per channel of x)");
   check_same_dtype_device(x, a, "prelu: x and a");
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("prelu", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "prelu", [&](auto t) {
     using T = decltype(t);
-    if (x.device().is_cpu()) {
-      prelu_forward_cpu<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      prelu_forward_cuda<T>(x.data<T>(), a.data<T>(), y.data<T>(), N, C, S);
-#else
-      no_device_kernel("prelu", x.device());
-#endif
-    }
+    on_device(x.device(), "prelu", prelu_forward_cpu<T>, prelu_forward_cuda<T>, x.data<T>(), a.data<T>(), y.data<T>(),
+              N, C, S);
   });
   autograd::record("prelu", {x, a}, {y}, [x = x.detach(), a = a.detach(), N, C, S](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(x.dtype());
@@ -146,15 +97,8 @@ Tensor prelu(const Tensor& x, const Tensor& a) {
       using T = decltype(t);
       T* gxp = gx.defined() ? gx.data<T>() : nullptr;
       T* dap = da.defined() ? da.data<T>() : nullptr;
-      if (x.device().is_cpu()) {
-        prelu_backward_cpu<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gxp, dap, N, C, S);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        prelu_backward_cuda<T>(x.data<T>(), a.data<T>(), gy.data<T>(), gxp, dap, N, C, S);
-#else
-        no_device_kernel("prelu backward", x.device());
-#endif
-      }
+      on_device(x.device(), "prelu backward", prelu_backward_cpu<T>, prelu_backward_cuda<T>, x.data<T>(), a.data<T>(),
+                gy.data<T>(), gxp, dap, N, C, S);
     });
     return std::vector<Tensor>{gx, da};
   });

@@ -4,13 +4,11 @@
 // no second launch and no atomics. The formulas are the CPU's (batchnorm_cpu.cpp), term for term.
 #include "kernels/batchnorm/batchnorm_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-
-constexpr int kThreads = 256;
+using namespace cuda;
 
 // element i of channel c's M = N * S values
 __device__ inline int64_t at(int64_t i, int64_t c, int64_t C, int64_t S) { return ((i / S) * C + c) * S + i % S; }
@@ -33,7 +31,7 @@ __global__ void bn_train_kernel(const T* __restrict__ x, const T* __restrict__ g
   const int64_t c = blockIdx.x, M = N * S;
   double sum = 0;
   for (int64_t i = threadIdx.x; i < M; i += blockDim.x) sum += double(x[at(i, c, C, S)]);
-  sum = cuda_detail::block_sum(sum);
+  sum = block_sum(sum);
   if (threadIdx.x == 0) stat[0] = sum / double(M);
   __syncthreads();
   const double mu = stat[0];
@@ -43,7 +41,7 @@ __global__ void bn_train_kernel(const T* __restrict__ x, const T* __restrict__ g
     const double d = double(x[at(i, c, C, S)]) - mu;
     ss += d * d;
   }
-  ss = cuda_detail::block_sum(ss);
+  ss = block_sum(ss);
   if (threadIdx.x == 0) {
     const double var = ss / double(M);
     const double is = 1.0 / sqrt(var + eps);
@@ -83,8 +81,8 @@ __global__ void bn_backward_kernel(const T* __restrict__ x, const T* __restrict_
     sg += double(gy[j]);
     sgx += double(gy[j]) * (double(x[j]) - mu);
   }
-  sg = cuda_detail::block_sum(sg);
-  sgx = cuda_detail::block_sum(sgx);
+  sg = block_sum(sg);
+  sgx = block_sum(sgx);
   if (threadIdx.x == 0) {
     sgx *= is;
     if (dbeta) dbeta[c] = T(sg);
@@ -120,9 +118,8 @@ void batch_norm_train_forward_cuda(const T* x, const T* gamma, const T* beta, T*
                                    double eps) {
   if (C == 0) return;
   check_channels(C);
-  bn_train_kernel<T><<<unsigned(C), kThreads>>>(x, gamma, beta, running_mean, running_var, y, mean, invstd, N, C, S,
-                                                momentum, eps);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(bn_train_kernel<T>, unsigned(C), kThreads, 0, x, gamma, beta, running_mean, running_var, y, mean, invstd, N,
+            C, S, momentum, eps);
 }
 
 template <class T>
@@ -131,9 +128,8 @@ void batch_norm_eval_forward_cuda(const T* x, const T* gamma, const T* beta, con
                                   double eps) {
   if (C == 0) return;
   check_channels(C);
-  bn_eval_kernel<T><<<unsigned(C), kThreads>>>(x, gamma, beta, running_mean, running_var, y, mean, invstd, N, C, S,
-                                               eps);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(bn_eval_kernel<T>, unsigned(C), kThreads, 0, x, gamma, beta, running_mean, running_var, y, mean, invstd, N,
+            C, S, eps);
 }
 
 template <class T>
@@ -141,8 +137,8 @@ void batch_norm_backward_cuda(const T* x, const T* gamma, const T* mean, const T
                               T* dgamma, T* dbeta, int64_t N, int64_t C, int64_t S, bool training) {
   if (C == 0) return;
   check_channels(C);
-  bn_backward_kernel<T><<<unsigned(C), kThreads>>>(x, gamma, mean, invstd, gy, gx, dgamma, dbeta, N, C, S, training);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(bn_backward_kernel<T>, unsigned(C), kThreads, 0, x, gamma, mean, invstd, gy, gx, dgamma, dbeta, N, C, S,
+            training);
 }
 
 #define KD_INSTANTIATE(T)                                                                                        \

@@ -26,42 +26,25 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   // The unbiased running variance divides by N * S - 1.
   KD_CHECK(!training || N * S > 1, "batch_norm: expected more than 1 value per channel when training, got x of shape ",
            shape_str(x.shape()));
-  const bool on_cpu = x.device().is_cpu();
-#ifdef KDFACE_HAVE_CUDA
-  if (!on_cpu && !x.device().is_cuda()) no_device_kernel("batch_norm", x.device());
-#else
-  if (!on_cpu) no_device_kernel("batch_norm", x.device());
-#endif
 
   Tensor y = Tensor::empty_like(x);
   // what normalised x
   Tensor mean = Tensor::empty({C}, x.dtype(), x.device()), invstd = Tensor::empty({C}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "batch_norm", [&](auto t) {
     using T = decltype(t);
-    if (!on_cpu) {
-#ifdef KDFACE_HAVE_CUDA
-      if (training)
-        batch_norm_train_forward_cuda<T>(x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(),
-                                         running_var.data<T>(), y.data<T>(), mean.data<T>(), invstd.data<T>(), N,
-                                         C, S, momentum, eps);
-      else
-        batch_norm_eval_forward_cuda<T>(x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(),
-                                        running_var.data<T>(), y.data<T>(), mean.data<T>(), invstd.data<T>(), N, C,
-                                        S, eps);
-#endif
-    } else if (training)
-      batch_norm_train_forward_cpu<T>(x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(),
-                                      running_var.data<T>(), y.data<T>(), mean.data<T>(), invstd.data<T>(), N, C,
-                                      S, momentum, eps);
+    if (training)
+      on_device(x.device(), "batch_norm", batch_norm_train_forward_cpu<T>, batch_norm_train_forward_cuda<T>,
+                x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(), running_var.data<T>(),
+                y.data<T>(), mean.data<T>(), invstd.data<T>(), N, C, S, momentum, eps);
     else
-      batch_norm_eval_forward_cpu<T>(x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(),
-                                     running_var.data<T>(), y.data<T>(), mean.data<T>(), invstd.data<T>(), N, C,
-                                     S, eps);
+      on_device(x.device(), "batch_norm", batch_norm_eval_forward_cpu<T>, batch_norm_eval_forward_cuda<T>,
+                x.data<T>(), gamma.data<T>(), beta.data<T>(), running_mean.data<T>(), running_var.data<T>(),
+                y.data<T>(), mean.data<T>(), invstd.data<T>(), N, C, S, eps);
   });
 
   autograd::record(
       "batch_norm", {x, gamma, beta, running_mean, running_var}, {y},
-      [x = x.detach(), gamma = gamma.detach(), mean, invstd, training, N, C, S, on_cpu](const BackwardCtx& c) {
+      [x = x.detach(), gamma = gamma.detach(), mean, invstd, training, N, C, S](const BackwardCtx& c) {
         Tensor gy = c.gy[0].to(x.dtype());
         Tensor gx = c.need[0] ? Tensor::empty_like(x) : Tensor();
         Tensor dgamma = c.need[1] ? Tensor::empty_like(gamma) : Tensor();
@@ -69,15 +52,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
         dispatch_float(x.dtype(), "batch_norm backward", [&](auto t) {
           using T = decltype(t);
           auto ptr = [](const Tensor& v) { return v.defined() ? v.data<T>() : nullptr; };
-          if (on_cpu) {
-            batch_norm_backward_cpu<T>(x.data<T>(), gamma.data<T>(), mean.data<T>(), invstd.data<T>(), gy.data<T>(),
-                                       ptr(gx), ptr(dgamma), ptr(dbeta), N, C, S, training);
-          } else {
-#ifdef KDFACE_HAVE_CUDA
-            batch_norm_backward_cuda<T>(x.data<T>(), gamma.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                        gy.data<T>(), ptr(gx), ptr(dgamma), ptr(dbeta), N, C, S, training);
-#endif
-          }
+          on_device(x.device(), "batch_norm backward", batch_norm_backward_cpu<T>, batch_norm_backward_cuda<T>,
+                    x.data<T>(), gamma.data<T>(), mean.data<T>(), invstd.data<T>(), gy.data<T>(), ptr(gx),
+                    ptr(dgamma), ptr(dbeta), N, C, S, training);
         });
         // The running buffers are state, not parameters: no gradient.
         return std::vector<Tensor>{gx, dgamma, dbeta, Tensor(), Tensor()};

@@ -42,17 +42,9 @@ FoldedConv fold_batch_norm(const Tensor& w, const Tensor& bias, const Tensor& ga
   dispatch_float(w.dtype(), "fold_batch_norm", [&](auto t) {
     using T = decltype(t);
     const T* bp = bias.defined() ? bias.data<T>() : nullptr;
-    if (w.device().is_cpu()) {
-      fold_batch_norm_cpu<T>(w.data<T>(), bp, gamma.data<T>(), beta.data<T>(), mean.data<T>(), var.data<T>(), eps, O,
-                             per_o, f.w.data<T>(), f.b.data<T>());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      fold_batch_norm_cuda<T>(w.data<T>(), bp, gamma.data<T>(), beta.data<T>(), mean.data<T>(), var.data<T>(), eps,
-                              O, per_o, f.w.data<T>(), f.b.data<T>());
-#else
-      no_device_kernel("fold_batch_norm", w.device());
-#endif
-    }
+    on_device(w.device(), "fold_batch_norm", fold_batch_norm_cpu<T>, fold_batch_norm_cuda<T>, w.data<T>(), bp,
+              gamma.data<T>(), beta.data<T>(), mean.data<T>(), var.data<T>(), eps, O, per_o, f.w.data<T>(),
+              f.b.data<T>());
   });
   return f;
 }

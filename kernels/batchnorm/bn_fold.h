@@ -20,10 +20,8 @@ FoldedConv fold_batch_norm(const Tensor& w, const Tensor& bias, const Tensor& ga
 template <class T>
 void fold_batch_norm_cpu(const T* w, const T* bias, const T* gamma, const T* beta, const T* mean, const T* var,
                          double eps, int64_t O, int64_t per_o, T* w_out, T* b_out);
-#ifdef KDFACE_HAVE_CUDA
 template <class T>
 void fold_batch_norm_cuda(const T* w, const T* bias, const T* gamma, const T* beta, const T* mean, const T* var,
                           double eps, int64_t O, int64_t per_o, T* w_out, T* b_out);
-#endif
 
 }  // namespace kd

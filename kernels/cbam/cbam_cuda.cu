@@ -16,18 +16,14 @@
 #include <cstdlib>
 #include <type_traits>
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/cbam/cbam_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
 
-using cuda_detail::block_sum;
-using cuda_detail::warp_sum;
+using namespace cuda;
 
-constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
 // GPU-CHECK: tuning knob. Bytes of x (forward) or x + gy (backward) per chunk; must stay well
 // under L2 so the second and third passes hit it (y / gx writes also pass through L2).
 // KDFACE_CBAM_CHUNK_BYTES overrides it, so the op-case table can run in many small chunks.
@@ -40,22 +36,8 @@ int64_t chunk_bytes() {
   return bytes;
 }
 
-// The primitives' rule (pool_cpu.cpp, pool_cuda.cu): strictly greater wins, so ties keep the
-// first index; a NaN takes over a number.
-template <class T>
-__device__ inline bool takes_over(T v, T cur) {
-  return v > cur || (v != v && cur == cur);
-}
-
-// Merging candidates from disjoint index sets: "first" compares indices; index -1 = none.
-template <class T, class I>
-__device__ inline bool beats(T v, I i, T cur, I ci) {
-  if (i < 0) return false;
-  if (ci < 0) return true;
-  const bool vn = v != v, cn = cur != cur;
-  if (vn || cn) return vn && (!cn || i < ci);
-  return v > cur || (v == cur && i < ci);
-}
+// Maxima follow the primitives' rule (pool_cpu.cpp, pool_cuda.cu): argmax_takes_over and
+// argmax_beats in engine/cuda/reduce.cuh (first maximum; a NaN takes over a number).
 
 template <class T>
 __device__ inline T sigmoid_t(T z) {
@@ -65,16 +47,6 @@ __device__ inline T sigmoid_t(T z) {
 template <class T>
 __device__ inline T relu_t(T v) {
   return v > T(0) ? v : T(0);
-}
-
-unsigned warp_grid(int64_t rows) {
-  const int64_t b = (rows + kWarps - 1) / kWarps;
-  return unsigned(b < (int64_t(1) << 20) ? (b > 0 ? b : 1) : (int64_t(1) << 20));
-}
-
-unsigned flat_grid(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return unsigned(b < 8192 ? (b > 0 ? b : 1) : 8192);
 }
 
 // Channel groups of the pixel-tile kernels (block = 32 pixels x G): about 8 channels per
@@ -95,10 +67,10 @@ __global__ void __launch_bounds__(kThreads) pool_hw_kernel(const T* __restrict__
     double sum = 0;
     T best = T(0);
     int64_t bi = -1;
-    // Each lane sees its indices in ascending order, so takes_over keeps the lane's first.
+    // Each lane sees its indices in ascending order, so argmax_takes_over keeps the lane's first.
     auto see = [&](T v, int64_t i) {
       sum += double(v);
-      if (bi < 0 || takes_over(v, best)) {
+      if (bi < 0 || argmax_takes_over(v, best)) {
         best = v;
         bi = i;
       }
@@ -120,14 +92,7 @@ __global__ void __launch_bounds__(kThreads) pool_hw_kernel(const T* __restrict__
       for (int64_t i = lane; i < S; i += 32) see(xp[i], i);
     }
     sum = warp_sum(sum);
-    for (int off = 16; off > 0; off >>= 1) {
-      const T ov = __shfl_down_sync(0xffffffffu, best, off);
-      const int64_t oi = __shfl_down_sync(0xffffffffu, bi, off);
-      if (beats(ov, oi, best, bi)) {
-        best = ov;
-        bi = oi;
-      }
-    }
+    warp_argmax(best, bi);
     if (lane == 0) {
       const int64_t n = r / C, c = r - n * C;
       pool[n * 2 * C + c] = T(sum / double(S));
@@ -142,7 +107,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads) mlp_forward_kernel(const T* __restrict__ pool, const T* __restrict__ w1,
                                                                const T* __restrict__ w2, T* __restrict__ hpre,
                                                                T* __restrict__ ca, int64_t C, int64_t Hd) {
-  extern __shared__ double r_s[];  // (2, hidden)
+  KD_DYNAMIC_SHARED(double, r_s);  // (2, hidden)
   const int64_t n = blockIdx.x;
   const T* avg = pool + n * 2 * C;
   const T* mx = avg + C;
@@ -184,7 +149,7 @@ template <class T>
 __global__ void __launch_bounds__(1024) channel_pool_kernel(const T* __restrict__ x, const T* __restrict__ ca,
                                                             T* __restrict__ map, int64_t* __restrict__ carg,
                                                             int64_t NS, int64_t C, int64_t S) {
-  extern __shared__ double smem[];
+  KD_DYNAMIC_SHARED(double, smem);
   const int lane = threadIdx.x, g = threadIdx.y, G = blockDim.y;
   double* psum = smem;
   T* pmax = reinterpret_cast<T*>(psum + G * 32);
@@ -202,7 +167,7 @@ __global__ void __launch_bounds__(1024) channel_pool_kernel(const T* __restrict_
     for (int64_t c = g; c < C; c += G) {
       const T v = xp[c * S] * cap[c];
       sum += double(v);
-      if (bc < 0 || takes_over(v, best)) {
+      if (bc < 0 || argmax_takes_over(v, best)) {
         best = v;
         bc = int(c);
       }
@@ -218,7 +183,7 @@ __global__ void __launch_bounds__(1024) channel_pool_kernel(const T* __restrict_
     int bi = -1;
     for (int k = 0; k < G; ++k) {
       tot += psum[k * 32 + lane];
-      if (beats(pmax[k * 32 + lane], pidx[k * 32 + lane], b, bi)) {
+      if (argmax_beats(pmax[k * 32 + lane], pidx[k * 32 + lane], b, bi)) {
         b = pmax[k * 32 + lane];
         bi = pidx[k * 32 + lane];
       }
@@ -237,7 +202,7 @@ __global__ void __launch_bounds__(1024) spatial_scale_kernel(const T* __restrict
                                                              const T* __restrict__ map, const T* __restrict__ ws,
                                                              T* __restrict__ sa, T* __restrict__ y, int64_t NS,
                                                              int64_t C, int64_t H, int64_t W, int k) {
-  extern __shared__ double smem[];
+  KD_DYNAMIC_SHARED(double, smem);
   const int lane = threadIdx.x, g = threadIdx.y, G = blockDim.y;
   double* part = smem;
   T* sa_tile = reinterpret_cast<T*>(part + 2 * k * 32);
@@ -293,7 +258,7 @@ __global__ void __launch_bounds__(1024) grad_sa_kernel(const T* __restrict__ x, 
                                                        const T* __restrict__ sa, const T* __restrict__ gy,
                                                        const T* __restrict__ gsa, double* __restrict__ gq, int64_t NS,
                                                        int64_t C, int64_t S) {
-  extern __shared__ double psum[];  // (G, 32)
+  KD_DYNAMIC_SHARED(double, psum);  // (G, 32)
   const int lane = threadIdx.x, g = threadIdx.y, G = blockDim.y;
   const int64_t i = int64_t(blockIdx.x) * 32 + lane;
   const bool valid = i < NS;
@@ -380,7 +345,7 @@ __global__ void __launch_bounds__(kThreads) mlp_backward_kernel(const double* __
                                                                 const T* __restrict__ hpre, const T* __restrict__ w1,
                                                                 const T* __restrict__ w2, double* __restrict__ gh,
                                                                 double* __restrict__ gpool, int64_t C, int64_t Hd) {
-  extern __shared__ double gh_s[];  // (2, hidden)
+  KD_DYNAMIC_SHARED(double, gh_s);  // (2, hidden)
   const int64_t n = blockIdx.x;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   for (int64_t j = warp; j < Hd; j += kWarps) {
@@ -505,18 +470,14 @@ void cbam_forward_cuda(const CbamDims& d, const T* x, const T* w1, const T* w2, 
     T* cac = ca + n0 * C;
     T* map = sv.map + n0 * 2 * S;
     const bool vec4 = std::is_same<T, float>::value && S % 4 == 0 && reinterpret_cast<uintptr_t>(xc) % 16 == 0;
-    pool_hw_kernel<T><<<warp_grid(m * C), kThreads>>>(xc, pool, sv.parg + n0 * C, m * C, C, S, vec4);
-    KD_CUDA_LAUNCH_CHECK();
-    mlp_forward_kernel<T><<<unsigned(m), kThreads, size_t(2 * Hd) * sizeof(double)>>>(pool, w1, w2,
-                                                                                     sv.hpre + n0 * 2 * Hd, cac, C, Hd);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(pool_hw_kernel<T>, warp_grid(m * C), kThreads, 0, xc, pool, sv.parg + n0 * C, m * C, C, S, vec4);
+    KD_LAUNCH(mlp_forward_kernel<T>, unsigned(m), kThreads, size_t(2 * Hd) * sizeof(double), pool, w1, w2,
+              sv.hpre + n0 * 2 * Hd, cac, C, Hd);
     const unsigned tiles = unsigned((m * S + 31) / 32);
-    channel_pool_kernel<T><<<tiles, tile_block, pixel_tile_smem(G, sizeof(T))>>>(xc, cac, map, sv.carg + n0 * S,
-                                                                                   m * S, C, S);
-    KD_CUDA_LAUNCH_CHECK();
-    spatial_scale_kernel<T><<<tiles, tile_block, conv_smem>>>(xc, cac, map, ws, sa + n0 * S, y + n0 * C * S, m * S, C,
-                                                              d.H, d.W, k);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(channel_pool_kernel<T>, tiles, tile_block, pixel_tile_smem(G, sizeof(T)), xc, cac, map, sv.carg + n0 * S,
+              m * S, C, S);
+    KD_LAUNCH(spatial_scale_kernel<T>, tiles, tile_block, conv_smem, xc, cac, map, ws, sa + n0 * S, y + n0 * C * S,
+              m * S, C, d.H, d.W, k);
   }
 }
 
@@ -543,29 +504,24 @@ void cbam_backward_cuda(const CbamDims& d, const T* x, const T* w1, const T* w2,
     double* gpool = sc.gpool + n0 * 2 * C;
     const int64_t* carg = sv.carg + n0 * S;
     const unsigned tiles = unsigned((m * S + 31) / 32);
-    grad_sa_kernel<T><<<tiles, tile_block, size_t(G) * 32 * sizeof(double)>>>(xc, cac, sac, gyc, gsa + n0 * S, gq,
-                                                                              m * S, C, S);
-    KD_CUDA_LAUNCH_CHECK();
-    grad_map_kernel<T><<<flat_grid(m * 2 * S), kThreads>>>(gq, ws, gm, m, C, d.H, d.W, k);
-    KD_CUDA_LAUNCH_CHECK();
-    grad_ca_kernel<T><<<warp_grid(m * C), kThreads>>>(xc, cac, sac, gyc, gca + n0 * C, gm, carg, gz, m * C, C, S);
-    KD_CUDA_LAUNCH_CHECK();
-    mlp_backward_kernel<T><<<unsigned(m), kThreads, size_t(2 * Hd) * sizeof(double)>>>(
-        gz, sv.hpre + n0 * 2 * Hd, w1, w2, sc.gh + n0 * 2 * Hd, gpool, C, Hd);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(grad_sa_kernel<T>, tiles, tile_block, size_t(G) * 32 * sizeof(double), xc, cac, sac, gyc, gsa + n0 * S,
+              gq, m * S, C, S);
+    KD_LAUNCH(grad_map_kernel<T>, grid_for(m * 2 * S), kThreads, 0, gq, ws, gm, m, C, d.H, d.W, k);
+    KD_LAUNCH(grad_ca_kernel<T>, warp_grid(m * C), kThreads, 0, xc, cac, sac, gyc, gca + n0 * C, gm, carg, gz, m * C, C,
+              S);
+    KD_LAUNCH(mlp_backward_kernel<T>, unsigned(m), kThreads, size_t(2 * Hd) * sizeof(double), gz, sv.hpre + n0 * 2 * Hd,
+              w1, w2, sc.gh + n0 * 2 * Hd, gpool, C, Hd);
     if (gx) {
-      grad_x_kernel<T><<<warp_grid(m * C), kThreads>>>(cac, sac, gyc, gm, carg, gpool, sv.parg + n0 * C,
-                                                       gx + n0 * C * S, m * C, C, S);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(grad_x_kernel<T>, warp_grid(m * C), kThreads, 0, cac, sac, gyc, gm, carg, gpool, sv.parg + n0 * C,
+                gx + n0 * C * S, m * C, C, S);
     }
   }
   if (gws) {
-    grad_spatial_weight_kernel<T><<<unsigned(2 * k * k), kThreads>>>(sc.gq, sv.map, gws, d.N, d.H, d.W, k);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(grad_spatial_weight_kernel<T>, unsigned(2 * k * k), kThreads, 0, sc.gq, sv.map, gws, d.N, d.H, d.W, k);
   }
   if (gw1 || gw2) {
-    grad_fc_kernel<T><<<flat_grid(2 * Hd * C), kThreads>>>(sc.gz, sc.gh, sv.pool, sv.hpre, gw1, gw2, d.N, C, Hd);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(grad_fc_kernel<T>, grid_for(2 * Hd * C), kThreads, 0, sc.gz, sc.gh, sv.pool, sv.hpre, gw1, gw2, d.N, C,
+              Hd);
   }
 }
 

@@ -3,9 +3,7 @@
 #include "engine/dispatch.h"
 #include "kernels/cbam/cbam.h"
 #include "kernels/cbam/cbam_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/cbam/cbam_cuda.h"
-#endif
 
 namespace kd {
 namespace {
@@ -35,7 +33,6 @@ CbamDims check_inputs(const Tensor& x, const Tensor& fc1, const Tensor& fc2, con
   check_same_dtype_device(x, fc2, "cbam: x and fc2");
   check_same_dtype_device(x, spatial, "cbam: x and spatial");
   KD_CHECK(x.numel() > 0 && hidden > 0, "cbam: empty input, x ", shape_str(x.shape()), ", hidden ", hidden);
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("cbam", x.device());
   return {x.size(0), c, x.size(2), x.size(3), hidden, k};
 }
 
@@ -59,17 +56,8 @@ CbamOut cbam(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor
 
   dispatch_float(t, "cbam", [&](auto tag) {
     using T = decltype(tag);
-    if (dev.is_cpu()) {
-      cbam_forward_cpu<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), out.y.data<T>(),
-                          out.ca.data<T>(), out.sa.data<T>(), sv.ptrs<T>());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      cbam_forward_cuda<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), out.y.data<T>(),
-                           out.ca.data<T>(), out.sa.data<T>(), sv.ptrs<T>());
-#else
-      no_device_kernel("cbam", dev);
-#endif
-    }
+    on_device(dev, "cbam", cbam_forward_cpu<T>, cbam_forward_cuda<T>, d, x.data<T>(), fc1.data<T>(), fc2.data<T>(),
+              spatial.data<T>(), out.y.data<T>(), out.ca.data<T>(), out.sa.data<T>(), sv.ptrs<T>());
   });
 
   autograd::record(
@@ -86,27 +74,26 @@ CbamOut cbam(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor
         dispatch_float(t, "cbam backward", [&](auto tag) {
           using T = decltype(tag);
           auto out_ptr = [&](int i) { return ctx.need[i] ? g[i].data<T>() : nullptr; };
-          if (x.device().is_cpu()) {
-            cbam_backward_cpu<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
-                                 sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(), out_ptr(0),
-                                 out_ptr(1), out_ptr(2), out_ptr(3));
-          } else {
-#ifdef KDFACE_HAVE_CUDA
-            const Device dev = x.device();
-            Tensor gq = Tensor::empty({d.N, d.S()}, DType::F64, dev);
-            Tensor gm = Tensor::empty({d.N, 2, d.S()}, DType::F64, dev);
-            Tensor gz = Tensor::empty({d.N, d.C}, DType::F64, dev);
-            Tensor gh = Tensor::empty({d.N, 2, d.hidden}, DType::F64, dev);
-            Tensor gpool = Tensor::empty({d.N, 2, d.C}, DType::F64, dev);
-            const CbamCudaScratch sc{gq.data<double>(), gm.data<double>(), gz.data<double>(), gh.data<double>(),
-                                     gpool.data<double>()};
-            cbam_backward_cuda<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
-                                  sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(), sc,
-                                  out_ptr(0), out_ptr(1), out_ptr(2), out_ptr(3));
-#else
-            no_device_kernel("cbam backward", x.device());
-#endif
-          }
+          on_device(
+              x.device(), "cbam backward",
+              [&] {
+                cbam_backward_cpu<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
+                                     sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(),
+                                     out_ptr(0), out_ptr(1), out_ptr(2), out_ptr(3));
+              },
+              [&] {
+                const Device dev = x.device();
+                Tensor gq = Tensor::empty({d.N, d.S()}, DType::F64, dev);
+                Tensor gm = Tensor::empty({d.N, 2, d.S()}, DType::F64, dev);
+                Tensor gz = Tensor::empty({d.N, d.C}, DType::F64, dev);
+                Tensor gh = Tensor::empty({d.N, 2, d.hidden}, DType::F64, dev);
+                Tensor gpool = Tensor::empty({d.N, 2, d.C}, DType::F64, dev);
+                const CbamCudaScratch sc{gq.data<double>(), gm.data<double>(), gz.data<double>(), gh.data<double>(),
+                                         gpool.data<double>()};
+                cbam_backward_cuda<T>(d, x.data<T>(), fc1.data<T>(), fc2.data<T>(), spatial.data<T>(), ca.data<T>(),
+                                      sa.data<T>(), sv.ptrs<T>(), gy.data<T>(), gca.data<T>(), gsa.data<T>(), sc,
+                                      out_ptr(0), out_ptr(1), out_ptr(2), out_ptr(3));
+              });
         });
         return g;
       });

@@ -10,12 +10,12 @@
 // 3x3 filters get the tap loops unrolled (KS = 3); KS = 0 reads the size at run time.
 #include "kernels/conv2d/conv2d_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 #include "kernels/matmul/gemm_cuda.h"
 
 namespace kd {
 namespace {
+using namespace cuda;
 
 struct ConvArgs {
   int64_t N, C, H, W, O, Ho, Wo;
@@ -31,17 +31,6 @@ ConvArgs args_of(const Conv2dDims& d) {
 // asking for more than the default 48 KiB of dynamic shared memory.
 constexpr size_t kMaxSharedBytes = 48 * 1024;
 
-int threads_for(int64_t work) {
-  int64_t t = (work + 31) / 32 * 32;
-  return int(t < 32 ? 32 : (t > 256 ? 256 : t));
-}
-
-template <class T>
-__device__ inline T* shared_buffer() {
-  extern __shared__ __align__(sizeof(double)) unsigned char kd_conv_smem[];
-  return reinterpret_cast<T*>(kd_conv_smem);
-}
-
 // grid: N * O blocks
 template <class T, int KS>
 __global__ void conv_forward_kernel(ConvArgs a, const T* __restrict__ x, const T* __restrict__ w,
@@ -51,7 +40,7 @@ __global__ void conv_forward_kernel(ConvArgs a, const T* __restrict__ x, const T
   const int64_t fsize = a.Cg * kh * kw;
   const T* wp = w + o * fsize;  // (Cg, kh, kw)
   if (filter_in_shared) {
-    T* sw = shared_buffer<T>();
+    KD_DYNAMIC_SHARED(T, sw);
     for (int64_t i = threadIdx.x; i < fsize; i += blockDim.x) sw[i] = wp[i];
     __syncthreads();
     wp = sw;
@@ -90,7 +79,7 @@ __global__ void conv_dx_kernel(ConvArgs a, const T* __restrict__ w, const T* __r
   const int64_t nc = blockIdx.x, n = nc / a.C, c = nc % a.C, g = c / a.Cg, cg = c % a.Cg;
   const int taps = kh * kw;
   const int64_t fsize = a.Og * taps;  // (Og, kh, kw): slice cg of the group's filters
-  T* sw = shared_buffer<T>();
+  KD_DYNAMIC_SHARED(T, sw);  // the filters when filter_in_shared (launched with no shared memory otherwise)
   if (filter_in_shared) {
     for (int64_t i = threadIdx.x; i < fsize; i += blockDim.x) {
       const int64_t oo = i / taps, t = i % taps;
@@ -142,7 +131,7 @@ __global__ void conv_dw_kernel(ConvArgs a, const T* __restrict__ x, const T* __r
         if (ih < 0 || ih >= a.H || iw < 0 || iw >= a.W) continue;
         acc += gy[(n * a.O + o) * P + p] * x[(n * a.C + c) * HW + ih * a.W + iw];
       }
-      acc = T(cuda_detail::block_sum(double(acc)));
+      acc = T(block_sum(double(acc)));
       if (threadIdx.x == 0) dw[ocg * a.kh * a.kw + ki * a.kw + kj] = acc;
     }
 }
@@ -153,22 +142,19 @@ __global__ void conv_db_kernel(ConvArgs a, const T* __restrict__ gy, T* __restri
   const int64_t o = blockIdx.x, P = a.Ho * a.Wo, total = a.N * P;
   T acc = T(0);
   for (int64_t i = threadIdx.x; i < total; i += blockDim.x) acc += gy[((i / P) * a.O + o) * P + i % P];
-  acc = T(cuda_detail::block_sum(double(acc)));
+  acc = T(block_sum(double(acc)));
   if (threadIdx.x == 0) db[o] = acc;
 }
 
 // grid-stride: y[n, o, p] = bias[o], the starting value the 1x1 GEMM adds onto
 template <class T>
 __global__ void bias_fill_kernel(const T* __restrict__ bias, T* __restrict__ y, int64_t total, int64_t O, int64_t P) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = bias[(i / P) % O];
+  KD_GRID_STRIDE(i, total) y[i] = bias[(i / P) % O];
 }
 
 bool is_pointwise_gemm(const Conv2dDims& d) {
   return d.kh == 1 && d.kw == 1 && d.stride == 1 && d.pad == 0 && d.groups == 1;
 }
-
-unsigned blocks_for(int64_t n) { return unsigned(n < 256 * 4096 ? (n + 255) / 256 : 4096); }
 
 void check_grid(int64_t blocks, const char* what) {
   KD_CHECK(blocks <= 0x7fffffff, "conv2d (CUDA): ", what, " needs ", blocks, " blocks, more than a grid holds");
@@ -184,8 +170,7 @@ void conv2d_forward_cuda(const Conv2dDims& d, const T* x, const T* w, const T* b
     // y_n (O, P) = w (O, C) x_n (C, P), all images in one strided-batched call
     T beta = T(0);
     if (bias) {
-      bias_fill_kernel<<<blocks_for(d.N * d.O * P), 256>>>(bias, y, d.N * d.O * P, d.O, P);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(bias_fill_kernel<T>, grid_for(d.N * d.O * P), kThreads, 0, bias, y, d.N * d.O * P, d.O, P);
       beta = T(1);
     }
     gemm_strided_batched_cuda<T>(false, false, d.O, P, d.C, T(1), w, d.C, 0, x, P, d.C * P, beta, y, P, d.O * P,
@@ -199,10 +184,9 @@ void conv2d_forward_cuda(const Conv2dDims& d, const T* x, const T* w, const T* b
   const unsigned blocks = unsigned(d.N * d.O);
   const int threads = threads_for(P);
   if (d.kh == 3 && d.kw == 3)
-    conv_forward_kernel<T, 3><<<blocks, threads, shared ? smem : 0>>>(a, x, w, bias, y, shared);
+    KD_LAUNCH(conv_forward_kernel<T, 3>, blocks, threads, shared ? smem : 0, a, x, w, bias, y, shared);
   else
-    conv_forward_kernel<T, 0><<<blocks, threads, shared ? smem : 0>>>(a, x, w, bias, y, shared);
-  KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(conv_forward_kernel<T, 0>, blocks, threads, shared ? smem : 0, a, x, w, bias, y, shared);
 }
 
 template <class T>
@@ -210,8 +194,7 @@ void conv2d_backward_cuda(const Conv2dDims& d, const T* x, const T* w, const T* 
   const int64_t P = d.Ho * d.Wo, HW = d.H * d.W;
   const ConvArgs a = args_of(d);
   if (dbias && d.O > 0) {
-    conv_db_kernel<T><<<unsigned(d.O), 256>>>(a, gy, dbias);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(conv_db_kernel<T>, unsigned(d.O), kThreads, 0, a, gy, dbias);
   }
   if (is_pointwise_gemm(d)) {
     // dx_n (C, P) = w^T (C, O) gy_n (O, P)
@@ -235,15 +218,13 @@ void conv2d_backward_cuda(const Conv2dDims& d, const T* x, const T* w, const T* 
     const unsigned blocks = unsigned(d.N * d.C);
     const int threads = threads_for(HW);
     if (d.kh == 3 && d.kw == 3)
-      conv_dx_kernel<T, 3><<<blocks, threads, shared ? smem : 0>>>(a, w, gy, dx, shared);
+      KD_LAUNCH(conv_dx_kernel<T, 3>, blocks, threads, shared ? smem : 0, a, w, gy, dx, shared);
     else
-      conv_dx_kernel<T, 0><<<blocks, threads, shared ? smem : 0>>>(a, w, gy, dx, shared);
-    KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(conv_dx_kernel<T, 0>, blocks, threads, shared ? smem : 0, a, w, gy, dx, shared);
   }
   if (dw && d.O * d.Cg() > 0) {
     check_grid(d.O * d.Cg(), "the weight gradient");
-    conv_dw_kernel<T><<<unsigned(d.O * d.Cg()), 256>>>(a, x, gy, dw);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(conv_dw_kernel<T>, unsigned(d.O * d.Cg()), kThreads, 0, a, x, gy, dw);
   }
 }
 

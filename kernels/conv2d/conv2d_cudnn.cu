@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "engine/cuda/check_cuda.h"
+#include "engine/cuda/device_handles.h"
 #include "engine/tensor.h"
 #include "kernels/conv2d/conv2d_cuda.h"
 #include "kernels/matmul/tf32.h"
@@ -62,20 +63,16 @@ namespace {
 constexpr size_t kMaxWorkspaceBytes = size_t(512) << 20;
 
 // The handle of the current device, created on first use and kept for the process
-// (destroying it at exit races the CUDA runtime's own teardown, as with cublas_handle()).
+// (destroying it at exit races the CUDA runtime's own teardown, as with cublas_handle();
+// engine/cuda/device_handles.h).
 cudnnHandle_t cudnn_handle() {
-  static std::mutex mu;
-  static auto* handles = new std::vector<cudnnHandle_t>;
-  int dev = 0;
-  KD_CUDA_CHECK(cudaGetDevice(&dev));
-  std::lock_guard<std::mutex> lock(mu);
-  if (handles->size() <= size_t(dev)) handles->resize(size_t(dev) + 1, nullptr);
-  cudnnHandle_t& h = (*handles)[size_t(dev)];
-  if (!h) {
-    KD_CUDNN_CHECK(cudnnCreate(&h));
-    KD_CUDNN_CHECK(cudnnSetStream(h, nullptr));
-  }
-  return h;
+  static auto* handles = new cuda::PerDeviceHandles<cudnnHandle_t>;  // leaked on purpose
+  return handles->get([] {
+    cudnnHandle_t created = nullptr;
+    KD_CUDNN_CHECK(cudnnCreate(&created));
+    KD_CUDNN_CHECK(cudnnSetStream(created, nullptr));  // the default stream, as every kernel
+    return created;
+  });
 }
 
 // kDescriptorsOnly: the bias gradient needs the y and bias descriptors and no algorithm.

@@ -1,7 +1,8 @@
 #pragma once
 // cuDNN conv2d, the same contract as conv2d_cuda.h (raw device pointers, NCHW, gradients
-// written, a null output pointer skips that gradient). Defined only when kdface is built
-// with KDFACE_HAVE_CUDNN; conv2d_op.cpp calls it when conv_backend_for() says Cudnn.
+// written, a null output pointer skips that gradient). Defined by conv2d_cudnn.cu when kdface
+// is built with KDFACE_HAVE_CUDNN, else by a throwing stub (kernels/cuda_stub/); conv2d_op.cpp
+// calls it when conv_backend_for() says Cudnn, which it refuses to say in a build without cuDNN.
 #include "kernels/conv2d/conv2d_cpu.h"
 
 namespace kd {

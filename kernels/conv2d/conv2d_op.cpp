@@ -4,13 +4,11 @@
 // first; the output and the gradients stay float32, not rounded.
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "kernels/activation/activation_cuda.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/conv2d_backend.h"
 #include "kernels/conv2d/conv2d_cpu.h"
 #include "kernels/conv2d/conv2d_cuda.h"
-#ifdef KDFACE_HAVE_CUDA
-#include "kernels/activation/activation_cuda.h"
-#endif
 #include "kernels/conv2d/conv2d_cudnn.h"
 #include "kernels/precision/autocast.h"
 
@@ -49,46 +47,19 @@ Conv2dDims conv2d_dims(const Tensor& x, const Tensor& w, const Tensor& bias, con
   return d;
 }
 
-#ifdef KDFACE_HAVE_CUDA
-// conv_backend_for() has already refused Cudnn in a build without cuDNN.
-// bf16: the operands are bf16-rounded (cuDNN may then use the tensor cores exactly; the
-// native kernels compute in float32 and need no flag).
-template <class T>
-void forward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* bias, T* y, bool bf16) {
-#ifdef KDFACE_HAVE_CUDNN
-  if (b == ConvBackend::Cudnn) return conv2d_forward_cudnn<T>(d, x, w, bias, y, bf16);
-#endif
-  (void)bf16;
-  conv2d_forward_cuda<T>(d, x, w, bias, y);
-}
-
-template <class T>
-void backward_cuda(ConvBackend b, const Conv2dDims& d, const T* x, const T* w, const T* gy, T* dx, T* dw, T* db,
-                   bool bf16) {
-#ifdef KDFACE_HAVE_CUDNN
-  if (b == ConvBackend::Cudnn) return conv2d_backward_cudnn<T>(d, x, w, gy, dx, dw, db, bf16);
-#endif
-  (void)bf16;
-  conv2d_backward_cuda<T>(d, x, w, gy, dx, dw, db);
-}
-#endif
-
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
   Conv2dDims d = conv2d_dims(x, w, bias, p);
-  const bool on_cpu = x.device().is_cpu();
-#ifdef KDFACE_HAVE_CUDA
-  if (!on_cpu && !x.device().is_cuda()) no_device_kernel("conv2d", x.device());
-#else
-  if (!on_cpu) no_device_kernel("conv2d", x.device());
-#endif
   // Chosen once per call and kept for its backward, so one convolution's gradients come from
   // the implementation that computed its output even if the selection changes in between.
+  // On CUDA: native or cuDNN (conv_backend_for has already refused cuDNN where it is not built).
   const ConvBackend backend = conv_backend_for(x.device());
+  const bool cudnn = backend == ConvBackend::Cudnn;
   KD_CHECK(!p.relu || !autograd::needs_grad({x, w, bias}),
            "conv2d: the relu epilogue is for inference; run it with gradient recording off or apply relu() after");
-  d.relu = p.relu && on_cpu;  // the CUDA kernels have no epilogue yet: a ReLU launch follows below
+  // The CUDA kernels have no epilogue yet: a ReLU launch follows theirs below.
+  d.relu = p.relu && x.device().is_cpu();
   // Decided at forward time and kept for the backward, which may run outside the scope.
   const bool bf16 = x.dtype() == DType::F32 && autocast::bf16_enabled();
   // The operands the kernels read (bf16-rounded under autocast), kept for the backward.
@@ -98,16 +69,19 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
   dispatch_float(x.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
     const T* bp = bias.defined() ? bias.data<T>() : nullptr;
-    if (on_cpu) {
-      conv2d_forward_cpu<T>(d, X.data<T>(), Wt.data<T>(), bp, y.data<T>());
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      forward_cuda<T>(backend, d, X.data<T>(), Wt.data<T>(), bp, y.data<T>(), bf16);
-      if (p.relu) relu_forward_cuda<T>(y.data<T>(), y.data<T>(), y.numel());  // elementwise, in place
-#endif
-    }
+    on_device(
+        x.device(), "conv2d", [&] { conv2d_forward_cpu<T>(d, X.data<T>(), Wt.data<T>(), bp, y.data<T>()); },
+        [&] {
+          // bf16: the operands are bf16-rounded (cuDNN may then use the tensor cores exactly; the
+          // native kernels compute in float32 and need no flag).
+          if (cudnn)
+            conv2d_forward_cudnn<T>(d, X.data<T>(), Wt.data<T>(), bp, y.data<T>(), bf16);
+          else
+            conv2d_forward_cuda<T>(d, X.data<T>(), Wt.data<T>(), bp, y.data<T>());
+          if (p.relu) relu_forward_cuda<T>(y.data<T>(), y.data<T>(), y.numel());  // elementwise, in place
+        });
   });
-  auto backward = [x = X, w = Wt, d, on_cpu, backend, bf16](const BackwardCtx& c) {
+  auto backward = [x = X, w = Wt, d, cudnn, bf16](const BackwardCtx& c) {
     Tensor g = c.gy[0].dtype() == x.dtype() ? c.gy[0] : c.gy[0].to(x.dtype());  // (N, Cout, Ho, Wo)
     // dx and dw from the bf16-rounded gradient under autocast; dbias sums g itself.
     const Tensor G = bf16 && (c.need[0] || c.need[1]) ? autocast::rounded_bf16(g) : g;
@@ -123,17 +97,19 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
       // skip a gradient whose pointer is null).
       const bool split = bf16 && dbp && (dxp || dwp);
       T* dbp_main = split ? nullptr : dbp;
-      if (on_cpu) {
-        if (dxp || dwp || dbp_main)
-          conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), G.data<T>(), dxp, dwp, dbp_main);
-        if (split) conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), g.data<T>(), nullptr, nullptr, dbp);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        if (dxp || dwp || dbp_main)
-          backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), G.data<T>(), dxp, dwp, dbp_main, bf16);
-        if (split) backward_cuda<T>(backend, d, x.data<T>(), w.data<T>(), g.data<T>(), nullptr, nullptr, dbp, bf16);
-#endif
-      }
+      auto run = [&](const T* gy, T* gx, T* gw, T* gb) {
+        on_device(
+            x.device(), "conv2d backward",
+            [&] { conv2d_backward_cpu<T>(d, x.data<T>(), w.data<T>(), gy, gx, gw, gb); },
+            [&] {
+              if (cudnn)
+                conv2d_backward_cudnn<T>(d, x.data<T>(), w.data<T>(), gy, gx, gw, gb, bf16);
+              else
+                conv2d_backward_cuda<T>(d, x.data<T>(), w.data<T>(), gy, gx, gw, gb);
+            });
+      };
+      if (dxp || dwp || dbp_main) run(G.data<T>(), dxp, dwp, dbp_main);
+      if (split) run(g.data<T>(), nullptr, nullptr, dbp);
     });
     return std::vector<Tensor>{dx, dw, db};
   };

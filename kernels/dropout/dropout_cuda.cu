@@ -1,12 +1,11 @@
 #include "kernels/dropout/dropout_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/dropout/dropout_mask.h"
-#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // The same expression as the CPU kernel (x * (keep * scale), scale rounded to T on the host),
 // so the outputs agree bit for bit, not just the mask.
@@ -21,8 +20,7 @@ __global__ void dropout_apply_kernel(const T* __restrict__ x, T* __restrict__ y,
 template <class T>
 void dropout_apply_cuda(const T* x, T* y, int64_t n, double p, uint64_t seed) {
   if (n == 0) return;
-  dropout_apply_kernel<<<grid_for(n), kThreads>>>(x, y, n, p, seed, T(1.0 / (1.0 - p)));
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(dropout_apply_kernel<T>, grid_for(n), kThreads, 0, x, y, n, p, seed, T(1.0 / (1.0 - p)));
 }
 
 template void dropout_apply_cuda<float>(const float*, float*, int64_t, double, uint64_t);

@@ -1,12 +1,11 @@
 #include "kernels/elementwise/elementwise_cuda.h"
 
 #include "engine/check.h"
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // collapse_broadcast merges runs of dimensions that broadcast alike, so the groups alternate
 // in pattern; rank-8 operands give at most 8 groups. Passed by value as a kernel argument.
@@ -153,8 +152,7 @@ void binary_forward_cuda(const BroadcastDims& d, const T* a, const T* b, T* y, B
   const Groups g = to_groups(d);
   const int64_t n = out_numel(g);
   if (n == 0) return;
-  binary_forward_kernel<<<grid_for(n), kThreads>>>(g, a, b, y, n, op);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(binary_forward_kernel<T>, grid_for(n), kThreads, 0, g, a, b, y, n, op);
 }
 
 template <class T>
@@ -165,38 +163,33 @@ void binary_backward_cuda(const BroadcastDims& d, const T* gy, const T* w, T sig
   for (int k = 0; k < gr.n; ++k) reduces = reduces || gr.s0[k] == 0;
   if (!reduces) {
     if (n == 0) return;
-    grad_same_kernel<<<grid_for(n), kThreads>>>(gr, gy, w, sign, g, n);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(grad_same_kernel<T>, grid_for(n), kThreads, 0, gr, gy, w, sign, g, n);
     return;
   }
   if (g_numel == 0) return;
   const int64_t R = g_numel > 0 ? n / g_numel : 0;  // elements summed into each element of g
   if (R >= 2048 || g_numel < 1024)
-    grad_reduce_block_kernel<<<grid_rows(g_numel), kThreads>>>(gr, gy, w, sign, g, g_numel, R);
+    KD_LAUNCH(grad_reduce_block_kernel<T>, grid_rows(g_numel), kThreads, 0, gr, gy, w, sign, g, g_numel, R);
   else
-    grad_reduce_thread_kernel<<<grid_for(g_numel), kThreads>>>(gr, gy, w, sign, g, g_numel, R);
-  KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(grad_reduce_thread_kernel<T>, grid_for(g_numel), kThreads, 0, gr, gy, w, sign, g, g_numel, R);
 }
 
 template <class T>
 void affine_cuda(const T* x, T* y, int64_t n, double alpha, double beta) {
   if (n == 0) return;
-  affine_kernel<<<grid_for(n), kThreads>>>(x, y, n, T(alpha), T(beta));
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(affine_kernel<T>, grid_for(n), kThreads, 0, x, y, n, T(alpha), T(beta));
 }
 
 template <class T>
 void square_forward_cuda(const T* x, T* y, int64_t n) {
   if (n == 0) return;
-  square_forward_kernel<<<grid_for(n), kThreads>>>(x, y, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(square_forward_kernel<T>, grid_for(n), kThreads, 0, x, y, n);
 }
 
 template <class T>
 void square_backward_cuda(const T* x, const T* gy, T* gx, int64_t n) {
   if (n == 0) return;
-  square_backward_kernel<<<grid_for(n), kThreads>>>(x, gy, gx, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(square_backward_kernel<T>, grid_for(n), kThreads, 0, x, gy, gx, n);
 }
 
 #define KD_INSTANTIATE(T)                                                                        \

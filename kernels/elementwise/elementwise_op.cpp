@@ -3,38 +3,21 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/elementwise/elementwise_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/elementwise/elementwise_cuda.h"
-#endif
 
 namespace kd {
 namespace {
-
-// CPU and CUDA have kernels; any other device is a clear error.
-void check_device(const char* name, Device d) {
-  if (!d.is_cpu() && !d.is_cuda()) no_device_kernel(name, d);
-#ifndef KDFACE_HAVE_CUDA
-  if (d.is_cuda()) no_device_kernel(name, d);
-#endif
-}
-
-// The CPU kernel on the CPU, else the CUDA one: same arguments, so one call site each.
-#ifdef KDFACE_HAVE_CUDA
-#define KD_ON_DEVICE(dev, fn, ...) ((dev).is_cpu() ? fn##_cpu<T>(__VA_ARGS__) : fn##_cuda<T>(__VA_ARGS__))
-#else
-#define KD_ON_DEVICE(dev, fn, ...) fn##_cpu<T>(__VA_ARGS__)
-#endif
 
 Tensor binary(const char* name, const Tensor& a, const Tensor& b, BinaryOp op) {
   check_floating(a, name);
   check_same_dtype_device(a, b, name);
   const Shape out = broadcast_shape(a.shape(), b.shape(), name);
-  check_device(name, a.device());
   const BroadcastDims d = collapse_broadcast(out, a.shape(), b.shape());
   Tensor y = Tensor::empty(out, a.dtype(), a.device());
   dispatch_float(a.dtype(), name, [&](auto t) {
     using T = decltype(t);
-    KD_ON_DEVICE(a.device(), binary_forward, d, a.data<T>(), b.data<T>(), y.data<T>(), op);
+    on_device(a.device(), name, binary_forward_cpu<T>, binary_forward_cuda<T>, d, a.data<T>(), b.data<T>(),
+              y.data<T>(), op);
   });
   // Only mul needs the operands for its backward.
   const bool is_mul = op == BinaryOp::Mul;
@@ -51,8 +34,8 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, BinaryOp op) {
                            ga = gy;  // the identity: no copy
                          } else {
                            ga = Tensor::empty(sa, dtype, dev);
-                           KD_ON_DEVICE(dev, binary_backward, d, gy.data<T>(), b.defined() ? b.data<T>() : nullptr,
-                                        T(1), ga.data<T>(), ga.numel());
+                           on_device(dev, name, binary_backward_cpu<T>, binary_backward_cuda<T>, d, gy.data<T>(),
+                                     b.defined() ? b.data<T>() : nullptr, T(1), ga.data<T>(), ga.numel());
                          }
                        }
                        if (c.need[1]) {
@@ -60,9 +43,9 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, BinaryOp op) {
                            gb = gy;
                          } else {
                            gb = Tensor::empty(sb, dtype, dev);
-                           KD_ON_DEVICE(dev, binary_backward, d.swapped(), gy.data<T>(),
-                                        a.defined() ? a.data<T>() : nullptr, T(op == BinaryOp::Sub ? -1 : 1),
-                                        gb.data<T>(), gb.numel());
+                           on_device(dev, name, binary_backward_cpu<T>, binary_backward_cuda<T>, d.swapped(),
+                                     gy.data<T>(), a.defined() ? a.data<T>() : nullptr,
+                                     T(op == BinaryOp::Sub ? -1 : 1), gb.data<T>(), gb.numel());
                          }
                        }
                      });
@@ -74,11 +57,10 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, BinaryOp op) {
 // y = alpha x + beta, differentiable in x.
 Tensor affine(const char* name, const Tensor& x, double alpha, double beta) {
   check_floating(x, name);
-  check_device(name, x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), name, [&](auto t) {
     using T = decltype(t);
-    KD_ON_DEVICE(x.device(), affine, x.data<T>(), y.data<T>(), x.numel(), alpha, beta);
+    on_device(x.device(), name, affine_cpu<T>, affine_cuda<T>, x.data<T>(), y.data<T>(), x.numel(), alpha, beta);
   });
   autograd::record(name, {x}, {y}, [alpha, dtype = x.dtype(), name](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(dtype);
@@ -86,7 +68,7 @@ Tensor affine(const char* name, const Tensor& x, double alpha, double beta) {
     Tensor gx = Tensor::empty_like(gy);
     dispatch_float(dtype, name, [&](auto t) {
       using T = decltype(t);
-      KD_ON_DEVICE(gy.device(), affine, gy.data<T>(), gx.data<T>(), gy.numel(), alpha, 0.0);
+      on_device(gy.device(), name, affine_cpu<T>, affine_cuda<T>, gy.data<T>(), gx.data<T>(), gy.numel(), alpha, 0.0);
     });
     return std::vector<Tensor>{gx};
   });
@@ -104,18 +86,19 @@ Tensor add_scalar(const Tensor& x, double s) { return affine("add_scalar", x, 1.
 
 Tensor square(const Tensor& x) {
   check_floating(x, "square");
-  check_device("square", x.device());
   Tensor y = Tensor::empty_like(x);
   dispatch_float(x.dtype(), "square", [&](auto t) {
     using T = decltype(t);
-    KD_ON_DEVICE(x.device(), square_forward, x.data<T>(), y.data<T>(), x.numel());
+    on_device(x.device(), "square", square_forward_cpu<T>, square_forward_cuda<T>, x.data<T>(), y.data<T>(),
+              x.numel());
   });
   autograd::record("square", {x}, {y}, [x = x.detach()](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(x.dtype());
     Tensor gx = Tensor::empty_like(x);
     dispatch_float(x.dtype(), "square backward", [&](auto t) {
       using T = decltype(t);
-      KD_ON_DEVICE(x.device(), square_backward, x.data<T>(), gy.data<T>(), gx.data<T>(), x.numel());
+      on_device(x.device(), "square backward", square_backward_cpu<T>, square_backward_cuda<T>, x.data<T>(),
+                gy.data<T>(), gx.data<T>(), x.numel());
     });
     return std::vector<Tensor>{gx};
   });

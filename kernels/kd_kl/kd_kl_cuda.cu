@@ -1,15 +1,13 @@
 #include <type_traits>
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/kd_kl/kd_kl_cuda.h"
 #include "kernels/kd_kl/online_lse.h"
-#include "kernels/kd_kl/row_block.cuh"
 #include "kernels/loss/batch_mean.cuh"
-#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // Calls f(j, zs[j], zt[j]) for the columns j of this thread: float4 loads where kVec (float
 // rows, 16-byte aligned, c % 4 == 0), else one element per step. Every column is visited by
@@ -33,7 +31,7 @@ __device__ __forceinline__ void for_row_pair(const T* __restrict__ zs, const T* 
 
 // One block per row: each thread runs the online log-sum-exp of its columns for the student
 // and the teacher (plus the teacher-weighted sum of a - b), then the block merges the threads'
-// states with two max and three sum tree reductions (block_reduce.cuh: fixed order, no
+// states with two max and three sum tree reductions (engine/cuda/reduce.cuh: fixed order, no
 // atomics, so the loss is bit-identical from run to run).
 template <class T, bool kVec>
 __global__ void __launch_bounds__(kRowThreadsMax)
@@ -109,15 +107,14 @@ void kd_kl_forward_cuda(const T* z_s, const T* z_t, double inv_t, double t2, dou
   if (n == 0) return;
   if (use_vec(z_s, z_t, static_cast<const T*>(nullptr), c)) {
     if constexpr (std::is_same<T, float>::value) {
-      kd_kl_forward_kernel<T, true><<<grid_rows(n), row_threads(c / 4)>>>(z_s, z_t, inv_t, t2, lse_s, lse_t, row, n, c);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(kd_kl_forward_kernel<T, true>, grid_rows(n), row_threads(c / 4), 0, z_s, z_t, inv_t, t2, lse_s, lse_t,
+                row, n, c);
     }
   } else {
-    kd_kl_forward_kernel<T, false><<<grid_rows(n), row_threads(c)>>>(z_s, z_t, inv_t, t2, lse_s, lse_t, row, n, c);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(kd_kl_forward_kernel<T, false>, grid_rows(n), row_threads(c), 0, z_s, z_t, inv_t, t2, lse_s, lse_t, row,
+              n, c);
   }
-  batch_mean_kernel<<<1, kThreads>>>(row, n, loss);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(batch_mean_kernel<T>, 1, kThreads, 0, row, n, loss);
 }
 
 template <class T>
@@ -126,14 +123,12 @@ void kd_kl_backward_cuda(const T* z_s, const T* z_t, double inv_t, const double*
   if (n * c == 0) return;
   if (use_vec(z_s, z_t, static_cast<const T*>(g_zs), c)) {
     if constexpr (std::is_same<T, float>::value) {
-      kd_kl_backward_kernel<T, true>
-          <<<grid_rows(n), row_threads(c / 4)>>>(z_s, z_t, inv_t, lse_s, lse_t, g, t_over_n, g_zs, n, c);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(kd_kl_backward_kernel<T, true>, grid_rows(n), row_threads(c / 4), 0, z_s, z_t, inv_t, lse_s, lse_t, g,
+                t_over_n, g_zs, n, c);
     }
   } else {
-    kd_kl_backward_kernel<T, false>
-        <<<grid_rows(n), row_threads(c)>>>(z_s, z_t, inv_t, lse_s, lse_t, g, t_over_n, g_zs, n, c);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(kd_kl_backward_kernel<T, false>, grid_rows(n), row_threads(c), 0, z_s, z_t, inv_t, lse_s, lse_t, g,
+              t_over_n, g_zs, n, c);
   }
 }
 

@@ -5,9 +5,7 @@
 #include "engine/dispatch.h"
 #include "kernels/kd_kl/kd_kl.h"
 #include "kernels/kd_kl/kd_kl_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/kd_kl/kd_kl_cuda.h"
-#endif
 
 namespace kd {
 
@@ -21,34 +19,32 @@ Tensor kd_softmax_kl(const Tensor& z_s, const Tensor& z_t, double T) {
   KD_CHECK(n > 0 && c > 0, "kd_softmax_kl: z_s must have at least one sample and one class, got shape ",
            shape_str(z_s.shape()));
   const Device dev = z_s.device();
-  if (!dev.is_cpu() && !dev.is_cuda()) no_device_kernel("kd_softmax_kl", dev);
 
   const double inv_t = 1.0 / T;
   Tensor loss = Tensor::empty({}, z_s.dtype(), dev);
   Tensor lse_s = Tensor::empty({n}, DType::F64, dev);  // (N) saved for backward
   Tensor lse_t = Tensor::empty({n}, DType::F64, dev);  // (N) saved for backward
-  if (dev.is_cpu()) {
-    std::vector<double> rows(static_cast<size_t>(n));
-    dispatch_float(z_s.dtype(), "kd_softmax_kl", [&](auto t) {
-      using S = decltype(t);
-      kd_kl_forward_cpu<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(), lse_t.data<double>(),
-                           rows.data(), n, c);
-      double total = 0;
-      for (double r : rows) total += r;  // in row order: independent of the thread count
-      loss.data<S>()[0] = S(T * T * total / double(n));
-    });
-  } else {
-#ifdef KDFACE_HAVE_CUDA
-    Tensor rows = Tensor::empty({n}, DType::F64, dev);  // (N) scratch: T^2 KL per row
-    dispatch_float(z_s.dtype(), "kd_softmax_kl", [&](auto t) {
-      using S = decltype(t);
-      kd_kl_forward_cuda<S>(z_s.data<S>(), z_t.data<S>(), inv_t, T * T, lse_s.data<double>(), lse_t.data<double>(),
-                            rows.data<double>(), loss.data<S>(), n, c);
-    });
-#else
-    no_device_kernel("kd_softmax_kl", dev);
-#endif
-  }
+  on_device(
+      dev, "kd_softmax_kl",
+      [&] {
+        std::vector<double> rows(static_cast<size_t>(n));
+        dispatch_float(z_s.dtype(), "kd_softmax_kl", [&](auto t) {
+          using S = decltype(t);
+          kd_kl_forward_cpu<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(), lse_t.data<double>(),
+                               rows.data(), n, c);
+          double total = 0;
+          for (double r : rows) total += r;  // in row order: independent of the thread count
+          loss.data<S>()[0] = S(T * T * total / double(n));
+        });
+      },
+      [&] {
+        Tensor rows = Tensor::empty({n}, DType::F64, dev);  // (N) scratch: T^2 KL per row
+        dispatch_float(z_s.dtype(), "kd_softmax_kl", [&](auto t) {
+          using S = decltype(t);
+          kd_kl_forward_cuda<S>(z_s.data<S>(), z_t.data<S>(), inv_t, T * T, lse_s.data<double>(),
+                                lse_t.data<double>(), rows.data<double>(), loss.data<S>(), n, c);
+        });
+      });
 
   // z_t is deliberately not an input of the node: the teacher gets no gradient from this loss,
   // and its graph (if it was recorded at all) is not traversed.
@@ -57,26 +53,25 @@ Tensor kd_softmax_kl(const Tensor& z_s, const Tensor& z_t, double T) {
                      std::vector<Tensor> g(1);
                      if (!ctx.need[0]) return g;
                      g[0] = Tensor::empty_like(z_s);
-                     if (!z_s.device().is_cpu()) {
-#ifdef KDFACE_HAVE_CUDA
-                       Tensor gy = ctx.gy[0].to(z_s.dtype());  // stays on the device
-                       dispatch_float(z_s.dtype(), "kd_softmax_kl backward", [&](auto t) {
-                         using S = decltype(t);
-                         kd_kl_backward_cuda<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(),
-                                                lse_t.data<double>(), gy.data<S>(), T / double(n), g[0].data<S>(), n,
-                                                c);
-                       });
-                       return g;
-#else
-                       no_device_kernel("kd_softmax_kl backward", z_s.device());
-#endif
-                     }
-                     const double scale = ctx.gy[0].item() * T / double(n);
-                     dispatch_float(z_s.dtype(), "kd_softmax_kl backward", [&](auto t) {
-                       using S = decltype(t);
-                       kd_kl_backward_cpu<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(),
-                                             lse_t.data<double>(), scale, g[0].data<S>(), n, c);
-                     });
+                     on_device(
+                         z_s.device(), "kd_softmax_kl backward",
+                         [&] {
+                           const double scale = ctx.gy[0].item() * T / double(n);
+                           dispatch_float(z_s.dtype(), "kd_softmax_kl backward", [&](auto t) {
+                             using S = decltype(t);
+                             kd_kl_backward_cpu<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(),
+                                                   lse_t.data<double>(), scale, g[0].data<S>(), n, c);
+                           });
+                         },
+                         [&] {
+                           Tensor gy = ctx.gy[0].to(z_s.dtype());  // stays on the device
+                           dispatch_float(z_s.dtype(), "kd_softmax_kl backward", [&](auto t) {
+                             using S = decltype(t);
+                             kd_kl_backward_cuda<S>(z_s.data<S>(), z_t.data<S>(), inv_t, lse_s.data<double>(),
+                                                    lse_t.data<double>(), gy.data<S>(), T / double(n), g[0].data<S>(),
+                                                    n, c);
+                           });
+                         });
                      return g;
                    });
   return loss;

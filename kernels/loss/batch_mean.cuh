@@ -3,10 +3,9 @@
 // fixed-order tree sum (the CPU adds rows in order; both are deterministic).
 #include <cstdint>
 
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
-namespace kd {
-namespace cuda_detail {
+namespace kd::cuda {
 
 template <class T>
 __global__ void batch_mean_kernel(const double* __restrict__ rows, int64_t n, T* __restrict__ out) {
@@ -16,5 +15,4 @@ __global__ void batch_mean_kernel(const double* __restrict__ rows, int64_t n, T*
   if (threadIdx.x == 0) out[0] = T(acc / double(n));
 }
 
-}  // namespace cuda_detail
-}  // namespace kd
+}  // namespace kd::cuda

@@ -1,10 +1,10 @@
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/loss/batch_mean.cuh"
 #include "kernels/loss/loss_cuda.h"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // One block per row: max, then the sum of exp(z - max), both block reductions in double;
 // only the row's log-sum-exp is kept, as on the CPU.
@@ -45,18 +45,15 @@ __global__ void cross_entropy_backward_kernel(const T* __restrict__ z, const int
 template <class T>
 void cross_entropy_forward_cuda(const T* z, const int64_t* labels, double* lse, double* row_loss, T* loss, int64_t n,
                                 int64_t c) {
-  cross_entropy_forward_kernel<<<grid_rows(n), kThreads>>>(z, labels, lse, row_loss, n, c);
-  KD_CUDA_LAUNCH_CHECK();
-  batch_mean_kernel<<<1, kThreads>>>(row_loss, n, loss);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(cross_entropy_forward_kernel<T>, grid_rows(n), kThreads, 0, z, labels, lse, row_loss, n, c);
+  KD_LAUNCH(batch_mean_kernel<T>, 1, kThreads, 0, row_loss, n, loss);
 }
 
 template <class T>
 void cross_entropy_backward_cuda(const T* z, const int64_t* labels, const double* lse, const T* g, T* gz, int64_t n,
                                  int64_t c) {
   if (n * c == 0) return;
-  cross_entropy_backward_kernel<<<grid_for(n * c), kThreads>>>(z, labels, lse, g, gz, n, c);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(cross_entropy_backward_kernel<T>, grid_for(n * c), kThreads, 0, z, labels, lse, g, gz, n, c);
 }
 
 #define KD_INSTANTIATE(T)                                                                                    \

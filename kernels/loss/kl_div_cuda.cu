@@ -1,10 +1,10 @@
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/loss/batch_mean.cuh"
 #include "kernels/loss/loss_cuda.h"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // One block per row: row_sum[i] = sum p (log p - log_q), 0 log 0 = 0.
 template <class T>
@@ -39,17 +39,14 @@ __global__ void kl_div_backward_kernel(const T* __restrict__ log_q, const T* __r
 
 template <class T>
 void kl_div_forward_cuda(const T* log_q, const T* p, double* row_sum, T* loss, int64_t n, int64_t c) {
-  kl_div_rows_kernel<<<grid_rows(n), kThreads>>>(log_q, p, row_sum, n, c);
-  KD_CUDA_LAUNCH_CHECK();
-  batch_mean_kernel<<<1, kThreads>>>(row_sum, n, loss);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(kl_div_rows_kernel<T>, grid_rows(n), kThreads, 0, log_q, p, row_sum, n, c);
+  KD_LAUNCH(batch_mean_kernel<T>, 1, kThreads, 0, row_sum, n, loss);
 }
 
 template <class T>
 void kl_div_backward_cuda(const T* log_q, const T* p, const T* g, T* g_log_q, T* g_p, int64_t n, int64_t c) {
   if (n * c == 0 || (!g_log_q && !g_p)) return;
-  kl_div_backward_kernel<<<grid_for(n * c), kThreads>>>(log_q, p, g, g_log_q, g_p, n * c, n);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(kl_div_backward_kernel<T>, grid_for(n * c), kThreads, 0, log_q, p, g, g_log_q, g_p, n * c, n);
 }
 
 #define KD_INSTANTIATE(T)                                                                        \

@@ -1,11 +1,10 @@
 #include "kernels/loss/labels_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // atomicMin keeps the smallest bad index, so the report names the same sample as the CPU's
 // sequential check.
@@ -23,8 +22,7 @@ int64_t first_bad_label_cuda(const int64_t* labels, int64_t n, int64_t c, int64_
   if (n == 0) return -1;
   auto* first = reinterpret_cast<unsigned long long*>(scratch);
   KD_CUDA_CHECK(cudaMemset(first, 0xFF, sizeof(unsigned long long)));  // "none" = all ones
-  first_bad_label_kernel<<<grid_for(n), kThreads>>>(labels, n, c, first);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(first_bad_label_kernel, grid_for(n), kThreads, 0, labels, n, c, first);
   unsigned long long host = 0;
   KD_CUDA_CHECK(cudaMemcpy(&host, first, sizeof(host), cudaMemcpyDeviceToHost));
   return host == ~0ULL ? -1 : int64_t(host);

@@ -1,16 +1,14 @@
 #include <type_traits>
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/kd_kl/online_lse.h"
-#include "kernels/kd_kl/row_block.cuh"
 #include "kernels/loss/batch_mean.cuh"
 #include "kernels/margin/margin_ce_cuda.h"
 #include "kernels/margin/margin_target.h"
-#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // Every thread computes the row's target logit up front (one broadcast load of cos[i, y] and
 // a few double-precision flops), so the streaming loop only swaps it in at j == y instead of
@@ -20,7 +18,7 @@ __device__ __forceinline__ double target_logit(double t, double s, MarginKind ki
 }
 
 // One block per row: each thread runs the online log-sum-exp (online_lse.h) of its columns,
-// then a block max and a block sum (block_reduce.cuh: fixed tree, no atomics) merge them.
+// then a block max and a block sum (engine/cuda/reduce.cuh: fixed tree, no atomics) merge them.
 // Thread 0 writes lse[i] and row_loss[i]; batch_mean_kernel then sums the rows in a fixed
 // order. Columns: float4 loads where kVec (float, 16-byte aligned rows), else one per step.
 template <class T, bool kVec>
@@ -102,18 +100,15 @@ void margin_ce_forward_cuda(const T* cos, const int64_t* labels, double* lse, do
   if constexpr (std::is_same<T, float>::value) {
     vec = rows_aligned16(cos, c);
     if (vec) {
-      margin_ce_forward_kernel<T, true>
-          <<<grid_rows(n), row_threads(c / 4)>>>(cos, labels, lse, row_loss, n, c, p.s, p.kind, p.m);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(margin_ce_forward_kernel<T, true>, grid_rows(n), row_threads(c / 4), 0, cos, labels, lse, row_loss, n,
+                c, p.s, p.kind, p.m);
     }
   }
   if (!vec) {
-    margin_ce_forward_kernel<T, false>
-        <<<grid_rows(n), row_threads(c)>>>(cos, labels, lse, row_loss, n, c, p.s, p.kind, p.m);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(margin_ce_forward_kernel<T, false>, grid_rows(n), row_threads(c), 0, cos, labels, lse, row_loss, n, c,
+              p.s, p.kind, p.m);
   }
-  batch_mean_kernel<<<1, kThreads>>>(row_loss, n, loss);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(batch_mean_kernel<T>, 1, kThreads, 0, row_loss, n, loss);
 }
 
 template <class T>
@@ -124,15 +119,13 @@ void margin_ce_backward_cuda(const T* cos, const int64_t* labels, const double* 
   if constexpr (std::is_same<T, float>::value) {
     vec = rows_aligned16(cos, c) && rows_aligned16(g_cos, c);
     if (vec) {
-      margin_ce_backward_kernel<T, true>
-          <<<grid_rows(n), row_threads(c / 4)>>>(cos, labels, lse, g, g_cos, n, c, p.s, p.kind, p.m);
-      KD_CUDA_LAUNCH_CHECK();
+      KD_LAUNCH(margin_ce_backward_kernel<T, true>, grid_rows(n), row_threads(c / 4), 0, cos, labels, lse, g, g_cos, n,
+                c, p.s, p.kind, p.m);
     }
   }
   if (!vec) {
-    margin_ce_backward_kernel<T, false>
-        <<<grid_rows(n), row_threads(c)>>>(cos, labels, lse, g, g_cos, n, c, p.s, p.kind, p.m);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(margin_ce_backward_kernel<T, false>, grid_rows(n), row_threads(c), 0, cos, labels, lse, g, g_cos, n, c,
+              p.s, p.kind, p.m);
   }
 }
 

@@ -1,12 +1,11 @@
 #include "kernels/margin/margin_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/margin/margin_target.h"
-#include "kernels/reduce/block_reduce.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // One thread per element; the thread holding a row's target entry also writes dtarget, so
 // every output is written exactly once.
@@ -42,16 +41,14 @@ template <class T>
 void margin_forward_cuda(const T* cos, const int64_t* labels, T* y, double* dtarget, int64_t n, int64_t c,
                          const MarginParams& p) {
   if (n * c == 0) return;
-  margin_forward_kernel<<<grid_for(n * c), kThreads>>>(cos, labels, y, dtarget, n, c, p.kind, p.s, p.m);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(margin_forward_kernel<T>, grid_for(n * c), kThreads, 0, cos, labels, y, dtarget, n, c, p.kind, p.s, p.m);
 }
 
 template <class T>
 void margin_backward_cuda(const int64_t* labels, const double* dtarget, const T* gy, T* gcos, int64_t n, int64_t c,
                           double s) {
   if (n * c == 0) return;
-  margin_backward_kernel<<<grid_for(n * c), kThreads>>>(labels, dtarget, gy, gcos, n, c, s);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(margin_backward_kernel<T>, grid_for(n * c), kThreads, 0, labels, dtarget, gy, gcos, n, c, s);
 }
 
 #define KD_INSTANTIATE(T)                                                                                   \

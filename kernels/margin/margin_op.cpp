@@ -6,9 +6,7 @@
 #include "engine/dispatch.h"
 #include "kernels/loss/labels.h"
 #include "kernels/margin/margin_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/margin/margin_cuda.h"
-#endif
 
 namespace kd {
 
@@ -18,7 +16,6 @@ Tensor margin_logits(const Tensor& cos, const Tensor& labels, const MarginParams
   KD_CHECK(std::isfinite(p.s) && std::isfinite(p.m), "margin_logits: s and m must be finite, got s = ", p.s,
            ", m = ", p.m);
   const int64_t n = cos.size(0), c = cos.size(1);
-  if (!cos.device().is_cpu() && !cos.device().is_cuda()) no_device_kernel("margin_logits", cos.device());
   // On CUDA this runs the device range check (one small copy back); labels' device is checked here.
   check_labels(labels, n, c, cos.device(), "margin_logits");
 
@@ -26,15 +23,8 @@ Tensor margin_logits(const Tensor& cos, const Tensor& labels, const MarginParams
   Tensor dtarget = Tensor::empty({n}, DType::F64, cos.device());  // (N): slope of the target entry, for backward
   dispatch_float(cos.dtype(), "margin_logits", [&](auto t) {
     using S = decltype(t);
-    if (cos.device().is_cpu()) {
-      margin_forward_cpu<S>(cos.data<S>(), labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      margin_forward_cuda<S>(cos.data<S>(), labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
-#else
-      no_device_kernel("margin_logits", cos.device());
-#endif
-    }
+    on_device(cos.device(), "margin_logits", margin_forward_cpu<S>, margin_forward_cuda<S>, cos.data<S>(),
+              labels.data<int64_t>(), y.data<S>(), dtarget.data<double>(), n, c, p);
   });
 
   const double s = p.s;
@@ -46,17 +36,9 @@ Tensor margin_logits(const Tensor& cos, const Tensor& labels, const MarginParams
                      g[0] = Tensor::empty({n, c}, dt, dtarget.device());
                      dispatch_float(dt, "margin_logits backward", [&](auto t) {
                        using S = decltype(t);
-                       if (dtarget.device().is_cpu()) {
-                         margin_backward_cpu<S>(labels.data<int64_t>(), dtarget.data<double>(), gy.data<S>(),
-                                                g[0].data<S>(), n, c, s);
-                       } else {
-#ifdef KDFACE_HAVE_CUDA
-                         margin_backward_cuda<S>(labels.data<int64_t>(), dtarget.data<double>(), gy.data<S>(),
-                                                 g[0].data<S>(), n, c, s);
-#else
-                         no_device_kernel("margin_logits backward", dtarget.device());
-#endif
-                       }
+                       on_device(dtarget.device(), "margin_logits backward", margin_backward_cpu<S>,
+                                 margin_backward_cuda<S>, labels.data<int64_t>(), dtarget.data<double>(),
+                                 gy.data<S>(), g[0].data<S>(), n, c, s);
                      });
                      return g;
                    });

@@ -1,10 +1,6 @@
 #include "kernels/matmul/cublas_handle.h"
 
-#include <memory>
-#include <mutex>
-#include <vector>
-
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/device_handles.h"
 #include "kernels/matmul/tf32.h"
 
 namespace kd {
@@ -26,19 +22,15 @@ const char* cublas_status_name(cublasStatus_t s) {
 }
 
 cublasHandle_t cublas_handle() {
-  // Leaked on purpose: see the header.
-  static std::mutex mu;
-  static auto* handles = new std::vector<cublasHandle_t>;
-  int dev = 0;
-  KD_CUDA_CHECK(cudaGetDevice(&dev));
-  std::lock_guard<std::mutex> lock(mu);
-  if (handles->size() <= size_t(dev)) handles->resize(size_t(dev) + 1, nullptr);
-  cublasHandle_t& h = (*handles)[size_t(dev)];
-  if (!h) {
-    KD_CUBLAS_CHECK(cublasCreate(&h));
+  // Leaked on purpose, handles and cache: see the header and engine/cuda/device_handles.h.
+  static auto* handles = new cuda::PerDeviceHandles<cublasHandle_t>;
+  cublasHandle_t h = handles->get([] {
+    cublasHandle_t created = nullptr;
+    KD_CUBLAS_CHECK(cublasCreate(&created));
     // Kernels all run on the default stream; the handle must too, so results are ordered.
-    KD_CUBLAS_CHECK(cublasSetStream(h, nullptr));
-  }
+    KD_CUBLAS_CHECK(cublasSetStream(created, nullptr));
+    return created;
+  });
   // Full float32 unless TF32 was allowed (kernels/matmul/tf32.h); a host-side setting, cheap
   // enough to apply on every call so a switch takes effect at once.
   KD_CUBLAS_CHECK(cublasSetMathMode(h, allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));

@@ -4,16 +4,17 @@
 
 #include <climits>
 
-#include "engine/cuda/check_cuda.h"
+#include "engine/cuda/common.cuh"
 #include "kernels/matmul/cublas_handle.h"
 
 namespace kd {
 namespace {
+using namespace cuda;
 
 template <class T>
 __global__ void scale_matrix_kernel(T* C, int64_t M, int64_t N, int64_t ldc, T beta) {
   const int64_t total = M * N;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+  KD_GRID_STRIDE(i, total) {
     T* c = C + (i / N) * ldc + i % N;
     *c = beta == T(0) ? T(0) : beta * *c;  // beta 0 must not read C (it may be NaN poison)
   }
@@ -48,12 +49,8 @@ cublasStatus_t gemm_batched_call(cublasHandle_t h, cublasOperation_t ta, cublasO
 // K == 0: cuBLAS rejects the zero leading dimensions that come with it; C = beta C by hand.
 template <class T>
 void scale_only(int64_t M, int64_t N, T beta, T* C, int64_t ldc, int64_t batch, int64_t stride_c) {
-  for (int64_t i = 0; i < batch; ++i) {
-    const int64_t total = M * N;
-    const unsigned blocks = unsigned(total < 256 * 4096 ? (total + 255) / 256 : 4096);
-    scale_matrix_kernel<<<blocks, 256>>>(C + i * stride_c, M, N, ldc, beta);
-    KD_CUDA_LAUNCH_CHECK();
-  }
+  for (int64_t i = 0; i < batch; ++i)
+    KD_LAUNCH(scale_matrix_kernel<T>, grid_for(M * N), kThreads, 0, C + i * stride_c, M, N, ldc, beta);
 }
 
 }  // namespace

@@ -8,36 +8,13 @@
 #include "kernels/matmul/linear_cuda.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/precision/autocast.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/precision/bf16_cuda.h"
-#endif
 
 namespace kd {
 namespace {
 
 // The gradient flowing in, in the dtype of the op's inputs (a caller may seed float64).
 Tensor grad_as(const Tensor& gy, DType dt) { return gy.dtype() == dt ? gy : gy.to(dt); }
-
-// CPU, or CUDA where it is built; anything else is refused before any allocation.
-void check_device_supported(const char* op, Device d) {
-  if (d.is_cpu()) return;
-#ifdef KDFACE_HAVE_CUDA
-  if (d.is_cuda()) return;
-#endif
-  no_device_kernel(op, d);
-}
-
-// The GEMM of the operands' device (check_device_supported has vetted it).
-template <class T>
-void gemm_on(Device dev, bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-             const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  if (dev.is_cpu()) return gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#ifdef KDFACE_HAVE_CUDA
-  gemm_cuda<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-  no_device_kernel("gemm", dev);
-#endif
-}
 
 // Whether an op on float32/float64 tensors of dtype dt runs with bf16 operands: autocast is
 // on (now, at forward time) and the tensors are float32; float64 ignores autocast.
@@ -47,29 +24,31 @@ bool use_bf16(DType dt) { return dt == DType::F32 && autocast::bf16_enabled(); }
 // tensor on the CPU, a DType::BF16 tensor on CUDA). Outside the autograd graph either way.
 Tensor operand(const Tensor& t, bool bf16) {
   if (!bf16) return t;
-  if (t.device().is_cpu()) return autocast::rounded_bf16(t);
-#ifdef KDFACE_HAVE_CUDA
-  Tensor o = Tensor::empty(t.shape(), DType::BF16, t.device());
-  f32_to_bf16_cuda(t.data<float>(), o.raw_data(), t.numel());
-  return o;
-#else
-  no_device_kernel("bf16 operand", t.device());
-#endif
+  return on_device(
+      t.device(), "bf16 operand", [&] { return autocast::rounded_bf16(t); },
+      [&] {
+        Tensor o = Tensor::empty(t.shape(), DType::BF16, t.device());
+        f32_to_bf16_cuda(t.data<float>(), o.raw_data(), t.numel());
+        return o;
+      });
 }
 
 // C = op(A) op(B) + beta C on C's device, A and B made by operand(., bf16) and C of the op's
-// dtype (float32 when bf16).
+// dtype (float32 when bf16). On CUDA under autocast A and B are bf16 buffers (cublasGemmEx).
 void gemm_op(bool bf16, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const Tensor& A, int64_t lda,
              const Tensor& B, int64_t ldb, double beta, const Tensor& C, int64_t ldc) {
-  const Device dev = C.device();
-#ifdef KDFACE_HAVE_CUDA
-  if (bf16 && !dev.is_cpu())
-    return gemm_bf16_cuda(ta, tb, M, N, K, 1.0f, A.raw_data(), lda, B.raw_data(), ldb, float(beta), C.data<float>(),
-                          ldc);
-#endif
   dispatch_float(C.dtype(), "gemm", [&](auto t) {
     using T = decltype(t);
-    gemm_on<T>(dev, ta, tb, M, N, K, T(1), A.data<T>(), lda, B.data<T>(), ldb, T(beta), C.data<T>(), ldc);
+    on_device(
+        C.device(), "gemm",
+        [&] { gemm<T>(ta, tb, M, N, K, T(1), A.data<T>(), lda, B.data<T>(), ldb, T(beta), C.data<T>(), ldc); },
+        [&] {
+          if (bf16)
+            gemm_bf16_cuda(ta, tb, M, N, K, 1.0f, A.raw_data(), lda, B.raw_data(), ldb, float(beta), C.data<float>(),
+                           ldc);
+          else
+            gemm_cuda<T>(ta, tb, M, N, K, T(1), A.data<T>(), lda, B.data<T>(), ldb, T(beta), C.data<T>(), ldc);
+        });
   });
 }
 
@@ -94,7 +73,6 @@ MatDims matmul_dims(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   MatDims d = matmul_dims(a, b, trans_a, trans_b);
-  check_device_supported("matmul", a.device());
   const bool bf16 = use_bf16(a.dtype());
   Tensor y = Tensor::empty({d.M, d.N}, a.dtype(), a.device());
   const int64_t lda = a.size(1), ldb = b.size(1);
@@ -138,7 +116,6 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     check_shape(b, {out}, "linear: bias (out)");
     check_same_dtype_device(x, b, "linear: x and bias");
   }
-  check_device_supported("linear", x.device());
   const bool bf16 = use_bf16(x.dtype());
   Tensor y = Tensor::empty({N, out}, x.dtype(), x.device());
   if (b.defined()) {  // rows start as the bias (float32 under autocast too), the GEMM adds x w^T
@@ -146,14 +123,13 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
       using T = decltype(t);
       T* yp = y.data<T>();
       const T* bp = b.data<T>();
-      if (x.device().is_cpu()) {
-        for (int64_t i = 0; i < N; ++i)
-          for (int64_t o = 0; o < out; ++o) yp[i * out + o] = bp[o];
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        linear_bias_rows_cuda<T>(bp, yp, N, out);
-#endif
-      }
+      on_device(
+          x.device(), "linear",
+          [&] {
+            for (int64_t i = 0; i < N; ++i)
+              for (int64_t o = 0; o < out; ++o) yp[i * out + o] = bp[o];
+          },
+          [&] { linear_bias_rows_cuda<T>(bp, yp, N, out); });
     });
   }
   Tensor X = operand(x, bf16).detach(), W = operand(w, bf16).detach();
@@ -177,15 +153,14 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         using T = decltype(t);
         const T* gp = g.data<T>();
         T* dbp = db.data<T>();
-        if (g.device().is_cpu()) {
-          for (int64_t o = 0; o < out; ++o) dbp[o] = T(0);
-          for (int64_t i = 0; i < N; ++i)
-            for (int64_t o = 0; o < out; ++o) dbp[o] += gp[i * out + o];
-        } else {
-#ifdef KDFACE_HAVE_CUDA
-          linear_bias_grad_cuda<T>(gp, dbp, N, out);
-#endif
-        }
+        on_device(
+            g.device(), "linear backward",
+            [&] {
+              for (int64_t o = 0; o < out; ++o) dbp[o] = T(0);
+              for (int64_t i = 0; i < N; ++i)
+                for (int64_t o = 0; o < out; ++o) dbp[o] += gp[i * out + o];
+            },
+            [&] { linear_bias_grad_cuda<T>(gp, dbp, N, out); });
       });
     }
     return std::vector<Tensor>{dx, dw, db};

@@ -1,11 +1,10 @@
 #include "kernels/normalize/l2_normalize_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // One block per row; the squared norm and the backward dot product are block sums in double.
 template <class T>
@@ -49,15 +48,13 @@ __global__ void l2_normalize_backward_kernel(const T* __restrict__ y, const doub
 template <class T>
 void l2_normalize_forward_cuda(const T* x, T* y, double* norm, int64_t n, int64_t d, double eps) {
   if (n == 0) return;
-  l2_normalize_forward_kernel<<<grid_rows(n), kThreads>>>(x, y, norm, n, d, eps);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(l2_normalize_forward_kernel<T>, grid_rows(n), kThreads, 0, x, y, norm, n, d, eps);
 }
 
 template <class T>
 void l2_normalize_backward_cuda(const T* y, const double* norm, const T* gy, T* gx, int64_t n, int64_t d, double eps) {
   if (n == 0) return;
-  l2_normalize_backward_kernel<<<grid_rows(n), kThreads>>>(y, norm, gy, gx, n, d, eps);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(l2_normalize_backward_kernel<T>, grid_rows(n), kThreads, 0, y, norm, gy, gx, n, d, eps);
 }
 
 #define KD_INSTANTIATE(T)                                                                               \

@@ -5,9 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/normalize/l2_normalize_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/normalize/l2_normalize_cuda.h"
-#endif
 
 namespace kd {
 
@@ -15,22 +13,14 @@ Tensor l2_normalize(const Tensor& x, double eps) {
   check_dim(x, 2, "l2_normalize: x");
   check_floating(x, "l2_normalize: x");
   KD_CHECK(std::isfinite(eps) && eps > 0, "l2_normalize: eps must be positive and finite, got ", eps);
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel("l2_normalize", x.device());
   const int64_t n = x.size(0), d = x.size(1);
 
   Tensor y = Tensor::empty_like(x);                // (N, D)
   Tensor norm = Tensor::empty({n}, DType::F64, x.device());  // (N), saved for backward
   dispatch_float(x.dtype(), "l2_normalize", [&](auto t) {
     using S = decltype(t);
-    if (x.device().is_cpu()) {
-      l2_normalize_forward_cpu<S>(x.data<S>(), y.data<S>(), norm.data<double>(), n, d, eps);
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      l2_normalize_forward_cuda<S>(x.data<S>(), y.data<S>(), norm.data<double>(), n, d, eps);
-#else
-      no_device_kernel("l2_normalize", x.device());
-#endif
-    }
+    on_device(x.device(), "l2_normalize", l2_normalize_forward_cpu<S>, l2_normalize_forward_cuda<S>, x.data<S>(),
+              y.data<S>(), norm.data<double>(), n, d, eps);
   });
 
   autograd::record("l2_normalize", {x}, {y}, [y = y.detach(), norm, n, d, eps](const BackwardCtx& ctx) {
@@ -40,15 +30,8 @@ Tensor l2_normalize(const Tensor& x, double eps) {
     g[0] = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "l2_normalize backward", [&](auto t) {
       using S = decltype(t);
-      if (y.device().is_cpu()) {
-        l2_normalize_backward_cpu<S>(y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        l2_normalize_backward_cuda<S>(y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
-#else
-        no_device_kernel("l2_normalize backward", y.device());
-#endif
-      }
+      on_device(y.device(), "l2_normalize backward", l2_normalize_backward_cpu<S>, l2_normalize_backward_cuda<S>,
+                y.data<S>(), norm.data<double>(), gy.data<S>(), g[0].data<S>(), n, d, eps);
     });
     return g;
   });

@@ -17,26 +17,7 @@ Dims check_nchw(const Tensor& x, const char* op) {
   KD_CHECK(x.dim() == 4, op, ": x must be (N, C, H, W), got shape ", shape_str(x.shape()));
   KD_CHECK(x.size(1) > 0 && x.size(2) * x.size(3) > 0, op, ": x has no channels or no pixels, shape ",
            shape_str(x.shape()));
-#ifdef KDFACE_HAVE_CUDA
-  if (!x.device().is_cpu() && !x.device().is_cuda()) no_device_kernel(op, x.device());
-#else
-  if (!x.device().is_cpu()) no_device_kernel(op, x.device());
-#endif
   return {x.size(0), x.size(1), x.size(2) * x.size(3)};
-}
-
-// The CPU kernel or, on a CUDA tensor, the CUDA one (check_nchw has vetted the device).
-template <class Cpu, class Cuda, class... A>
-void run_on(Device dev, Cpu cpu_kernel, Cuda cuda_kernel, A... a) {
-  if (dev.is_cpu()) {
-    cpu_kernel(a...);
-  } else {
-#ifdef KDFACE_HAVE_CUDA
-    cuda_kernel(a...);
-#else
-    (void)cuda_kernel;
-#endif
-  }
 }
 
 // Global pooling keeps (N, C, 1, 1); channel pooling (N, 1, H, W).
@@ -54,14 +35,14 @@ Tensor mean_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, B
   Tensor y = Tensor::empty(out_shape, x.dtype(), dev);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    run_on(dev, fwd, fwd_cuda, x.data<T>(), y.data<T>(), d.N, d.C, d.S);
+    on_device(dev, op, fwd, fwd_cuda, x.data<T>(), y.data<T>(), d.N, d.C, d.S);
   });
   autograd::record(op, {x}, {y}, [d, op, xs = x.shape(), dtype = x.dtype(), dev, bwd, bwd_cuda](const BackwardCtx& c) {
     Tensor gy = c.gy[0].to(dtype);
     Tensor gx = Tensor::empty(xs, dtype, dev);
     dispatch_float(dtype, op, [&](auto t) {
       using T = decltype(t);
-      run_on(dev, bwd, bwd_cuda, gy.data<T>(), gx.data<T>(), d.N, d.C, d.S);
+      on_device(dev, op, bwd, bwd_cuda, gy.data<T>(), gx.data<T>(), d.N, d.C, d.S);
     });
     return std::vector<Tensor>{gx};
   });
@@ -79,7 +60,7 @@ Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bw
   Tensor arg = Tensor::empty(out_shape, DType::I64, dev);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    run_on(dev, fwd, fwd_cuda, x.data<T>(), y.data<T>(), arg.data<int64_t>(), d.N, d.C, d.S);
+    on_device(dev, op, fwd, fwd_cuda, x.data<T>(), y.data<T>(), arg.data<int64_t>(), d.N, d.C, d.S);
   });
   autograd::record(op, {x}, {y},
                    [d, op, arg, xs = x.shape(), dtype = x.dtype(), dev, bwd, bwd_cuda](const BackwardCtx& c) {
@@ -87,7 +68,7 @@ Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bw
     Tensor gx = Tensor::empty(xs, dtype, dev);
     dispatch_float(dtype, op, [&](auto t) {
       using T = decltype(t);
-      run_on(dev, bwd, bwd_cuda, gy.data<T>(), arg.data<int64_t>(), gx.data<T>(), d.N, d.C, d.S);
+      on_device(dev, op, bwd, bwd_cuda, gy.data<T>(), arg.data<int64_t>(), gx.data<T>(), d.N, d.C, d.S);
     });
     return std::vector<Tensor>{gx};
   });
@@ -96,8 +77,7 @@ Tensor max_pool(const char* op, const Tensor& x, bool over_channels, Fwd fwd, Bw
 
 }  // namespace
 
-// The kernels are passed as generic lambdas so one helper serves float and double (and a
-// CUDA lambda is never instantiated where CUDA is not built).
+// The kernels are passed as generic lambdas so one helper serves float and double.
 #define KD_K(fn) [](auto... a) { fn(a...); }
 
 Tensor global_avg_pool(const Tensor& x) {

@@ -3,10 +3,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "engine/dispatch.h"
 #include "engine/parallel.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/precision/bf16_cuda.h"
-#endif
 
 namespace kd::autocast {
 namespace {
@@ -42,19 +41,15 @@ Tensor rounded_bf16(const Tensor& x) {
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
   const int64_t n = x.numel();
-  if (x.device().is_cpu()) {
-    parallel_for_chunks(n, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) yp[i] = round_bf16(xp[i]);
-    });
-    return y;
-  }
-#ifdef KDFACE_HAVE_CUDA
-  if (x.device().is_cuda()) {
-    round_bf16_cuda(xp, yp, n);
-    return y;
-  }
-#endif
-  KD_FAIL("rounded_bf16: no kernel for device ", x.device().str());
+  on_device(
+      x.device(), "rounded_bf16",
+      [&] {
+        parallel_for_chunks(n, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) yp[i] = round_bf16(xp[i]);
+        });
+      },
+      [&] { round_bf16_cuda(xp, yp, n); });
+  return y;
 }
 
 }  // namespace kd::autocast

@@ -1,11 +1,10 @@
 #include "kernels/reduce/reduce_cuda.h"
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // Pass 1: block b sums a grid-stride share of x into partial[b].
 template <class T>
@@ -72,41 +71,35 @@ __global__ void sum_dim_backward_kernel(const T* __restrict__ gy, T* __restrict_
 template <class T>
 void sum_all_cuda(const T* x, int64_t n, double scale, double empty_value, double* partial, T* y) {
   if (n == 0) {
-    set_scalar_kernel<<<1, 1>>>(y, empty_value);
-    KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(set_scalar_kernel<T>, 1, 1, 0, y, empty_value);
     return;
   }
   const int64_t b = (n + kThreads - 1) / kThreads;
   const int parts = int(b < kSumAllPartials ? b : kSumAllPartials);
-  sum_partial_kernel<<<parts, kThreads>>>(x, n, partial);
-  KD_CUDA_LAUNCH_CHECK();
-  sum_final_kernel<<<1, kThreads>>>(partial, parts, scale, y);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(sum_partial_kernel<T>, parts, kThreads, 0, x, n, partial);
+  KD_LAUNCH(sum_final_kernel<T>, 1, kThreads, 0, partial, parts, scale, y);
 }
 
 template <class T>
 void fill_scaled_cuda(T* gx, int64_t n, const T* g, double scale) {
   if (n == 0) return;
-  fill_scaled_kernel<<<grid_for(n), kThreads>>>(gx, n, g, scale);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(fill_scaled_kernel<T>, grid_for(n), kThreads, 0, gx, n, g, scale);
 }
 
 template <class T>
 void sum_dim_forward_cuda(const T* x, T* y, int64_t outer, int64_t R, int64_t inner, double scale) {
   if (outer * inner == 0) return;
   if (inner == 1)
-    sum_rows_kernel<<<grid_rows(outer), kThreads>>>(x, y, outer, R, scale);
+    KD_LAUNCH(sum_rows_kernel<T>, grid_rows(outer), kThreads, 0, x, y, outer, R, scale);
   else
-    sum_strided_kernel<<<grid_for(outer * inner), kThreads>>>(x, y, outer, R, inner, scale);
-  KD_CUDA_LAUNCH_CHECK();
+    KD_LAUNCH(sum_strided_kernel<T>, grid_for(outer * inner), kThreads, 0, x, y, outer, R, inner, scale);
 }
 
 template <class T>
 void sum_dim_backward_cuda(const T* gy, T* gx, int64_t outer, int64_t R, int64_t inner, double scale) {
   const int64_t n = outer * R * inner;
   if (n == 0) return;
-  sum_dim_backward_kernel<<<grid_for(n), kThreads>>>(gy, gx, n, R, inner, T(scale));
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(sum_dim_backward_kernel<T>, grid_for(n), kThreads, 0, gy, gx, n, R, inner, T(scale));
 }
 
 #define KD_INSTANTIATE(T)                                                                       \

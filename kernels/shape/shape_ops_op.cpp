@@ -31,11 +31,6 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     out[size_t(d)] += x.size(d);
   }
   const Device dev = x0.device();
-#ifdef KDFACE_HAVE_CUDA
-  if (!dev.is_cpu() && !dev.is_cuda()) no_device_kernel("concat", dev);
-#else
-  if (!dev.is_cpu()) no_device_kernel("concat", dev);
-#endif
 
   int64_t outer = 1, inner = 1;
   for (int64_t j = 0; j < d; ++j) outer *= out[size_t(j)];
@@ -48,15 +43,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     src.push_back(static_cast<const char*>(x.raw_data()));
   }
   Tensor y = Tensor::empty(out, x0.dtype(), dev);
-  if (y.numel()) {
-    if (dev.is_cpu()) {
-      concat_cpu(src, row_bytes, static_cast<char*>(y.raw_data()), outer);
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      concat_cuda(src, row_bytes, static_cast<char*>(y.raw_data()), outer);
-#endif
-    }
-  }
+  if (y.numel())
+    on_device(dev, "concat", concat_cpu, concat_cuda, src, row_bytes, static_cast<char*>(y.raw_data()), outer);
 
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
@@ -69,15 +57,9 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
       gx[k] = Tensor::empty(shapes[k], dtype, dev);
       dst[k] = static_cast<char*>(gx[k].raw_data());
     }
-    if (gy.numel()) {
-      if (dev.is_cpu()) {
-        split_cpu(static_cast<const char*>(gy.raw_data()), row_bytes, dst, outer);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        split_cuda(static_cast<const char*>(gy.raw_data()), row_bytes, dst, outer);
-#endif
-      }
-    }
+    if (gy.numel())
+      on_device(dev, "concat backward", split_cpu, split_cuda, static_cast<const char*>(gy.raw_data()), row_bytes, dst,
+                outer);
     return gx;
   });
   return y;

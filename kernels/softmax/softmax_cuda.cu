@@ -2,12 +2,11 @@
 
 #include <cmath>
 
-#include "engine/cuda/check_cuda.h"
-#include "kernels/reduce/block_reduce.cuh"
+#include "engine/cuda/common.cuh"
 
 namespace kd {
 namespace {
-using namespace cuda_detail;
+using namespace cuda;
 
 // Row maximum and sum of exp(v - max) of the block's row in one read of z: each thread keeps
 // a running (max, sum) and rescales its sum when its max grows (the online softmax), then the
@@ -20,7 +19,7 @@ __device__ void row_max_sum(const T* zi, int64_t c, double inv_t, double& mx, do
     if (v > m) {
       s = s * exp(m - v) + 1.0;
       m = v;
-    } else {
+    } else if (v != -HUGE_VAL) {  // -inf adds exp(-inf) = 0; exp(v - m) would be NaN while m = -inf
       s += exp(v - m);
     }
   }
@@ -81,22 +80,19 @@ __global__ void log_softmax_backward_kernel(const T* __restrict__ ly, const T* _
 template <class T>
 void softmax_forward_cuda(const T* z, T* y, int64_t n, int64_t c, double inv_t, bool log) {
   if (n == 0 || c == 0) return;
-  softmax_forward_kernel<<<grid_rows(n), kThreads>>>(z, y, n, c, inv_t, log);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(softmax_forward_kernel<T>, grid_rows(n), kThreads, 0, z, y, n, c, inv_t, log);
 }
 
 template <class T>
 void softmax_backward_cuda(const T* y, const T* gy, T* gz, int64_t n, int64_t c, double inv_t) {
   if (n == 0 || c == 0) return;
-  softmax_backward_kernel<<<grid_rows(n), kThreads>>>(y, gy, gz, n, c, inv_t);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(softmax_backward_kernel<T>, grid_rows(n), kThreads, 0, y, gy, gz, n, c, inv_t);
 }
 
 template <class T>
 void log_softmax_backward_cuda(const T* ly, const T* gy, T* gz, int64_t n, int64_t c, double inv_t) {
   if (n == 0 || c == 0) return;
-  log_softmax_backward_kernel<<<grid_rows(n), kThreads>>>(ly, gy, gz, n, c, inv_t);
-  KD_CUDA_LAUNCH_CHECK();
+  KD_LAUNCH(log_softmax_backward_kernel<T>, grid_rows(n), kThreads, 0, ly, gy, gz, n, c, inv_t);
 }
 
 #define KD_INSTANTIATE(T)                                                                            \

@@ -5,9 +5,7 @@
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "kernels/softmax/softmax_cpu.h"
-#ifdef KDFACE_HAVE_CUDA
 #include "kernels/softmax/softmax_cuda.h"
-#endif
 
 namespace kd {
 namespace {
@@ -17,7 +15,6 @@ Tensor softmax_impl(const Tensor& z, double T, bool log) {
   check_dim(z, 2, log ? "log_softmax: z" : "softmax: z");
   check_floating(z, op);
   KD_CHECK(std::isfinite(T) && T > 0, op, ": temperature must be positive and finite, got ", T);
-  if (!z.device().is_cpu() && !z.device().is_cuda()) no_device_kernel(op, z.device());
   const int64_t n = z.size(0), c = z.size(1);
   KD_CHECK(c > 0, op, ": z has no classes, shape ", shape_str(z.shape()));
   const double inv_t = 1.0 / T;
@@ -25,15 +22,8 @@ Tensor softmax_impl(const Tensor& z, double T, bool log) {
   Tensor y = Tensor::empty_like(z);  // (N, C)
   dispatch_float(z.dtype(), op, [&](auto t) {
     using S = decltype(t);
-    if (z.device().is_cpu()) {
-      softmax_forward_cpu<S>(z.data<S>(), y.data<S>(), n, c, inv_t, log);
-    } else {
-#ifdef KDFACE_HAVE_CUDA
-      softmax_forward_cuda<S>(z.data<S>(), y.data<S>(), n, c, inv_t, log);
-#else
-      no_device_kernel(op, z.device());
-#endif
-    }
+    on_device(z.device(), op, softmax_forward_cpu<S>, softmax_forward_cuda<S>, z.data<S>(), y.data<S>(), n, c, inv_t,
+              log);
   });
 
   // Backward needs only the output (softmax and log-softmax are their own derivatives).
@@ -44,21 +34,12 @@ Tensor softmax_impl(const Tensor& z, double T, bool log) {
     g[0] = Tensor::empty_like(y);
     dispatch_float(y.dtype(), "softmax backward", [&](auto t) {
       using S = decltype(t);
-      if (y.device().is_cpu()) {
-        if (log)
-          log_softmax_backward_cpu<S>(y.data<S>(), gy.data<S>(), g[0].data<S>(), n, c, inv_t);
-        else
-          softmax_backward_cpu<S>(y.data<S>(), gy.data<S>(), g[0].data<S>(), n, c, inv_t);
-      } else {
-#ifdef KDFACE_HAVE_CUDA
-        if (log)
-          log_softmax_backward_cuda<S>(y.data<S>(), gy.data<S>(), g[0].data<S>(), n, c, inv_t);
-        else
-          softmax_backward_cuda<S>(y.data<S>(), gy.data<S>(), g[0].data<S>(), n, c, inv_t);
-#else
-        no_device_kernel("softmax backward", y.device());
-#endif
-      }
+      if (log)
+        on_device(y.device(), "softmax backward", log_softmax_backward_cpu<S>, log_softmax_backward_cuda<S>,
+                  y.data<S>(), gy.data<S>(), g[0].data<S>(), n, c, inv_t);
+      else
+        on_device(y.device(), "softmax backward", softmax_backward_cpu<S>, softmax_backward_cuda<S>, y.data<S>(),
+                  gy.data<S>(), g[0].data<S>(), n, c, inv_t);
     });
     return g;
   });

@@ -39,7 +39,7 @@ const char* bench_usage() {
   return "usage:\n"
          "  kdface-bench --embed tiny|r18x|r100x|CONFIG.json --size 112|32 --batch N --device cuda|cpu [--precision ...]\n"
          "  kdface-bench --train-step STUDENT | TEACHER:STUDENT [--forward-only] --batch 128 --precision fp32|tf32|bf16\n"
-         "  kdface-bench --kernels [--cases gconv,cbam,kd,arcface] [--no-flush] [--no-check]\n"
+         "  kdface-bench --kernels [--cases gconv,cbam,kd,arcface] [--no-flush] [--no-check | --check-only]\n"
          "common: --device cuda|cpu (default cuda)  --warmup K (5)  --iters N (20, the median is reported)\n"
          "        --classes C (10572)  --seed S\n"
          "Every case prints one JSON line on stdout; compare only figures taken in one run on one device.\n";
@@ -93,12 +93,15 @@ BenchOptions parse_bench_options(int argc, char** argv) {
       o.flush_l2 = false;
     } else if (a == "--no-check") {
       o.check = false;
+    } else if (a == "--check-only") {
+      o.time = false;
     } else {
       KD_FAIL("unknown option '", a, "'\n", bench_usage());
     }
   }
   KD_CHECK(!o.mode.empty(), "choose a mode\n", bench_usage());
   KD_CHECK(!o.teacher_forward_only || o.mode == "train-step", "--forward-only goes with --train-step MODEL");
+  KD_CHECK(o.check || o.time, "--no-check and --check-only together leave nothing to do");
   if (o.mode == "kernels")
     for (auto& c : o.cases)
       KD_CHECK(c == "gconv" || c == "cbam" || c == "kd" || c == "arcface", "--cases: unknown case '", c,

@@ -22,6 +22,7 @@ struct BenchOptions {
   int iters = 20;
   bool flush_l2 = true;     // kernels: flush L2 between timed runs
   bool check = true;        // kernels: compare with the CPU before timing
+  bool time = true;         // kernels: time the cases that pass (off: --check-only, the emulator's use)
   uint64_t seed = 1;
 };
 

@@ -1,0 +1,35 @@
+#include "kernels/activation/activation_cuda.h"
+#include "kernels/cuda_stub/stub.h"
+
+namespace kd {
+
+template <class T>
+void relu_forward_cuda(const T*, T*, int64_t) { built_without_cuda("relu_forward_cuda"); }
+template <class T>
+void add_relu_forward_cuda(const T*, const T*, T*, int64_t) { built_without_cuda("add_relu_forward_cuda"); }
+template <class T>
+void relu_backward_cuda(const T*, const T*, T*, int64_t) { built_without_cuda("relu_backward_cuda"); }
+template <class T>
+void sigmoid_forward_cuda(const T*, T*, int64_t) { built_without_cuda("sigmoid_forward_cuda"); }
+template <class T>
+void sigmoid_backward_cuda(const T*, const T*, T*, int64_t) { built_without_cuda("sigmoid_backward_cuda"); }
+template <class T>
+void prelu_forward_cuda(const T*, const T*, T*, int64_t, int64_t, int64_t) { built_without_cuda("prelu_forward_cuda"); }
+template <class T>
+void prelu_backward_cuda(const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t) {
+  built_without_cuda("prelu_backward_cuda");
+}
+
+#define KD_INSTANTIATE(T)                                                                              \
+  template void relu_forward_cuda<T>(const T*, T*, int64_t);                                           \
+  template void add_relu_forward_cuda<T>(const T*, const T*, T*, int64_t);                             \
+  template void relu_backward_cuda<T>(const T*, const T*, T*, int64_t);                                \
+  template void sigmoid_forward_cuda<T>(const T*, T*, int64_t);                                        \
+  template void sigmoid_backward_cuda<T>(const T*, const T*, T*, int64_t);                             \
+  template void prelu_forward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, int64_t);              \
+  template void prelu_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t);
+KD_INSTANTIATE(float)
+KD_INSTANTIATE(double)
+#undef KD_INSTANTIATE
+
+}  // namespace kd
