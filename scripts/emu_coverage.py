@@ -44,7 +44,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     gcdas = [g for g in glob.glob(os.path.join(a.build, "**", "*.gcda"), recursive=True)
              if g.endswith((".cu.gcda", ".cu.o.gcda"))]
-    gcdas = [g for g in gcdas if os.sep + "tests" + os.sep not in g]
+    gcdas = [os.path.abspath(g) for g in gcdas if os.sep + "tests" + os.sep not in g]
     if not gcdas:
         sys.exit(f"emu_coverage: no .cu coverage data under {a.build}: configure it with -DKDFACE_CUDA=EMU "
                  "-DKDFACE_COVERAGE=ON and run its tests first")

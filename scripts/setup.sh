@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # One-command set-up on a fresh Debian machine: install the packages kdface needs, configure
-# and build. Re-running it is cheap (apt skips what is installed, the build is incremental).
+# and build (the main build and the emulated-device build). Re-running it is cheap (apt skips
+# what is installed, the builds are incremental).
 #   BUILD_DIR   build folder (default: build)
-#   KDFACE_CUDA AUTO (default) | ON | OFF
+#   KDFACE_CUDA AUTO (default) | ON | OFF   (the main build)
+#   EMU_BUILD_DIR  emulated-device build folder (default: build-emu); KDFACE_EMU=OFF skips it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
+EMU_BUILD_DIR=${EMU_BUILD_DIR:-build-emu}
 
 PKGS=(build-essential cmake ninja-build pkg-config git
       nlohmann-json3-dev catch2 libopenblas-dev
@@ -22,7 +25,16 @@ fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKDFACE_CUDA="${KDFACE_CUDA:-AUTO}"
 cmake --build "$BUILD_DIR" -j "$(nproc)"
-if ! { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; }; then
-  echo "setup: NOTE no GPU visible here: the CUDA tests (test_cuda_backend) will report as skipped"
+
+# The emulated CUDA device (docs/testing.md): every .cu file compiled as host C++, with
+# AddressSanitizer, UBSan and gcov, and only the targets that run CUDA code. No GPU needed.
+if [ "${KDFACE_EMU:-ON}" != "OFF" ]; then
+  cmake -S . -B "$EMU_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKDFACE_CUDA=EMU \
+        -DKDFACE_SANITIZE=ON -DKDFACE_COVERAGE=ON
+  cmake --build "$EMU_BUILD_DIR" -j "$(nproc)" --target \
+        test_emulator test_cuda_backend test_cuda_runtime test_fixtures kdface-bench
 fi
-echo "setup: built in $BUILD_DIR; run the tests with: ctest --test-dir $BUILD_DIR --output-on-failure"
+if ! { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; }; then
+  echo "setup: NOTE no GPU here: $BUILD_DIR's CUDA tests will report as skipped; $EMU_BUILD_DIR runs them on the emulated device"
+fi
+echo "setup: built $BUILD_DIR and $EMU_BUILD_DIR; run the tests with: bash scripts/test.sh"

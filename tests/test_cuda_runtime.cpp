@@ -40,25 +40,28 @@ struct Net {
 
 TEST_CASE("SGD with momentum, weight decay and Nesterov gives the CPU's values on CUDA", "[cuda]") {
   if (skip()) return;
-  Generator g(3);
-  Tensor p_cpu = Tensor::randn({1000}, g).requires_grad_(true);
-  Tensor p_dev = p_cpu.detach().to(cuda_device()).requires_grad_(true);
-  SGDOptions o;
-  o.lr = 0.05;
-  o.momentum = 0.9;
-  o.weight_decay = 1e-3;
-  o.nesterov = true;
-  SGD a({p_cpu}, o), b({p_dev}, o);
-  for (int step = 0; step < 3; ++step) {
-    Tensor gr = Tensor::randn({1000}, g);
-    p_cpu.set_grad(gr);
-    p_dev.set_grad(gr.to(cuda_device()));
-    a.step();
-    b.step();
+  for (DType t : {DType::F32, DType::F64}) {
+    INFO(dtype_name(t));
+    Generator g(3);
+    Tensor p_cpu = Tensor::randn({1000}, g, t).requires_grad_(true);
+    Tensor p_dev = p_cpu.detach().to(cuda_device()).requires_grad_(true);
+    SGDOptions o;
+    o.lr = 0.05;
+    o.momentum = 0.9;
+    o.weight_decay = 1e-3;
+    o.nesterov = true;
+    SGD a({p_cpu}, o), b({p_dev}, o);
+    for (int step = 0; step < 3; ++step) {
+      Tensor gr = Tensor::randn({1000}, g, t);
+      p_cpu.set_grad(gr);
+      p_dev.set_grad(gr.to(cuda_device()));
+      a.step();
+      b.step();
+    }
+    CHECK(kdtest::compare(p_dev, p_cpu, {1e-6, 1e-5}, "parameter") == "");
+    CHECK(kdtest::compare(b.state_dict().at("momentum.0"), a.state_dict().at("momentum.0"), {1e-6, 1e-5},
+                          "momentum") == "");
   }
-  CHECK(kdtest::compare(p_dev, p_cpu, {1e-6, 1e-5}, "parameter") == "");
-  CHECK(kdtest::compare(b.state_dict().at("momentum.0"), a.state_dict().at("momentum.0"), {1e-6, 1e-5},
-                        "momentum") == "");
 }
 
 TEST_CASE("a tiny-model training step on CUDA matches the CPU step, and allocates nothing once warm", "[cuda]") {

@@ -22,6 +22,23 @@ namespace {
 
 bool valid_op(cublasOperation_t t) { return t == CUBLAS_OP_N || t == CUBLAS_OP_T; }
 
+// The stored (column-major) shapes of A and B, and cuBLAS's checks of a GEMM's arguments.
+struct Dims {
+  int64_t a_rows, a_cols, b_rows, b_cols, m;
+  Dims(cublasOperation_t ta, cublasOperation_t tb, int m_, int n, int k)
+      : a_rows(ta == CUBLAS_OP_N ? m_ : k), a_cols(ta == CUBLAS_OP_N ? k : m_), b_rows(tb == CUBLAS_OP_N ? k : n),
+        b_cols(tb == CUBLAS_OP_N ? n : k), m(m_) {
+    ok = valid_op(ta) && valid_op(tb) && m_ >= 0 && n >= 0 && k >= 0;
+  }
+  cublasStatus_t check(cublasHandle_t h, int lda, int ldb, int ldc) const {
+    if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!ok || lda < std::max<int64_t>(1, a_rows) || ldb < std::max<int64_t>(1, b_rows) || ldc < std::max<int64_t>(1, m))
+      return CUBLAS_STATUS_INVALID_VALUE;
+    return CUBLAS_STATUS_SUCCESS;
+  }
+  bool ok;
+};
+
 // The column-major operand of `rows` x `cols` (as stored) at p with leading dimension ld.
 template <class T>
 void require_operand(const T* p, int64_t rows, int64_t cols, int64_t ld, const char* what) {
@@ -32,13 +49,9 @@ void require_operand(const T* p, int64_t rows, int64_t cols, int64_t ld, const c
 template <class T>
 cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, T alpha,
                     const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc, const char* call) {
-  if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!valid_op(ta) || !valid_op(tb) || m < 0 || n < 0 || k < 0) return CUBLAS_STATUS_INVALID_VALUE;
-  const int64_t a_rows = ta == CUBLAS_OP_N ? m : k, a_cols = ta == CUBLAS_OP_N ? k : m;
-  const int64_t b_rows = tb == CUBLAS_OP_N ? k : n, b_cols = tb == CUBLAS_OP_N ? n : k;
-  if (lda < std::max<int64_t>(1, a_rows) || ldb < std::max<int64_t>(1, b_rows) || ldc < std::max(1, m))
-    return CUBLAS_STATUS_INVALID_VALUE;
-  if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
+  const Dims d(ta, tb, m, n, k);
+  if (const cublasStatus_t st = d.check(h, lda, ldb, ldc); st != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return st;
+  const int64_t a_rows = d.a_rows, a_cols = d.a_cols, b_rows = d.b_rows, b_cols = d.b_cols;
   const std::string what = std::string(call) + " reading ";
   if (alpha != T(0) && k > 0) {
     require_operand(A, a_rows, a_cols, lda, (what + "A").c_str());
@@ -130,13 +143,9 @@ cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperat
   // The one combination kdface uses: bf16 operands, float32 output and accumulation.
   if (at != CUDA_R_16BF || bt != CUDA_R_16BF || ct != CUDA_R_32F || compute != CUBLAS_COMPUTE_32F)
     return CUBLAS_STATUS_NOT_SUPPORTED;
-  if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (!valid_op(ta) || !valid_op(tb) || m < 0 || n < 0 || k < 0) return CUBLAS_STATUS_INVALID_VALUE;
-  const int64_t a_rows = ta == CUBLAS_OP_N ? m : k, a_cols = ta == CUBLAS_OP_N ? k : m;
-  const int64_t b_rows = tb == CUBLAS_OP_N ? k : n, b_cols = tb == CUBLAS_OP_N ? n : k;
-  if (lda < std::max<int64_t>(1, a_rows) || ldb < std::max<int64_t>(1, b_rows) || ldc < std::max(1, m))
-    return CUBLAS_STATUS_INVALID_VALUE;
-  if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
+  const Dims d(ta, tb, m, n, k);
+  if (const cublasStatus_t st = d.check(h, lda, ldb, ldc); st != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return st;
+  const int64_t a_rows = d.a_rows, a_cols = d.a_cols, b_rows = d.b_rows, b_cols = d.b_cols;
   // Products of two bf16 values are exact in float32, so widening first changes nothing but
   // the summation order.
   std::vector<float> a = widen_bf16(A, a_rows, a_cols, lda, "cublasGemmEx reading A");

@@ -78,13 +78,18 @@ void set_unwritten(Region& r, size_t off, size_t n, unsigned char poison) {
   if (n == 0) return;
   if (r.unwritten.size() != r.used) r.unwritten.assign(r.used, 0);
   std::memset(r.base + off, poison, n);
-  for (size_t i = off; i < off + n; ++i) r.n_unwritten += !r.unwritten[i], r.unwritten[i] = 1;
+  uint8_t* m = r.unwritten.data() + off;
+  r.n_unwritten += n - size_t(std::count(m, m + n, uint8_t(1)));
+  std::memset(m, 1, n);
 }
 
 void set_written(Region& r, size_t off, size_t n, const std::string& writer) {
   r.last_writer = writer;
   if (r.n_unwritten == 0 || n == 0) return;
-  for (size_t i = off; i < off + n && i < r.unwritten.size(); ++i) r.n_unwritten -= r.unwritten[i], r.unwritten[i] = 0;
+  n = std::min(n, r.unwritten.size() - std::min(off, r.unwritten.size()));
+  uint8_t* m = r.unwritten.data() + off;
+  r.n_unwritten -= size_t(std::count(m, m + n, uint8_t(1)));
+  std::memset(m, 0, n);
 }
 
 void require_written(const Region& r, size_t off, size_t n, const char* what) {

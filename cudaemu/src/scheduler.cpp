@@ -176,21 +176,22 @@ bool complete_warp_ops(std::vector<Thread*>& ts) {
       Thread* t = ts[size_t(base + l)];
       if (t->state != Thread::AtWarp) continue;
       const unsigned mask = t->mask;
-      const std::string op = str(kind_name(t->kind), " at ", t->file, ":", t->line);
+      // Built only for a message: this loop runs at every phase of every block.
+      const auto op = [t] { return str(kind_name(t->kind), " at ", t->file, ":", t->line); };
       if (!((mask >> l) & 1u))
-        fail(str(op, ": mask 0x", std::hex, mask, std::dec, " does not include the calling lane ", l, " (thread ",
+        fail(str(op(), ": mask 0x", std::hex, mask, std::dec, " does not include the calling lane ", l, " (thread ",
                  t->linear, ")"));
       if (t->width < 1 || t->width > 32 || (t->width & (t->width - 1)))
-        fail(str(op, ": width ", t->width, " is not a power of two in [1, 32]"));
+        fail(str(op(), ": width ", t->width, " is not a power of two in [1, 32]"));
       bool ready = true;
       for (int p = 0; p < 32 && ready; ++p) {
         if (!((mask >> p) & 1u)) continue;
         if (p >= lanes)
-          fail(str(op, ": mask 0x", std::hex, mask, std::dec, " names lane ", p, " of warp ", base / 32,
+          fail(str(op(), ": mask 0x", std::hex, mask, std::dec, " names lane ", p, " of warp ", base / 32,
                    ", which does not exist (the block has ", n, " threads)"));
         const Thread* q = ts[size_t(base + p)];
         if (q->state == Thread::Done)
-          fail(str("divergent warp operation: lane ", l, " (thread ", t->linear, ") waits at ", op, " with mask 0x",
+          fail(str("divergent warp operation: lane ", l, " (thread ", t->linear, ") waits at ", op(), " with mask 0x",
                    std::hex, mask, std::dec, ", but lane ", p, " (thread ", q->linear,
                    ") named in the mask exited without reaching it"));
         if (q->state != Thread::AtWarp || q->kind != t->kind || q->mask != mask) ready = false;

@@ -6,6 +6,9 @@ using kdtest::conv_case;
 
 KD_OP_CASES({
     conv_case("dense_k3_p1_bias", {2, 3, 5, 5}, 4, 3, {1, 1, 1}, true),
+    // 1400 filters of 3x3: the input gradient's filter slice (1400 x 9 floats) is past 48 KiB
+    // of shared memory, so the CUDA dx kernel reads it from global memory instead.
+    conv_case("dense_k3_o1400_dx_filter_global", {1, 1, 2, 2}, 1400, 3, {1, 1, 1}, false),
     conv_case("dense_k3_p1_rect", {1, 2, 4, 6}, 3, 3, {1, 1, 1}, false),
     conv_case("dense_k3_p0_s2", {2, 3, 7, 6}, 2, 3, {2, 0, 1}, true),
     conv_case("grouped_g4_p1", {2, 8, 5, 5}, 8, 3, {1, 1, 4}, true),

@@ -23,6 +23,8 @@ const Pair kPairs[] = {
     {"both_broadcast", {1, 3, 1, 5}, {4, 1, 6, 1}},
     {"rows_2d", {3, 4}, {1, 4}},
     {"scalar_like", {1, 1}, {3, 4}},
+    // 1,100 gradient elements of 4 terms each: the thread-per-element gradient reduction
+    {"rows_wide", {4, 1100}, {1, 1100}},
 };
 
 std::vector<OpCase> binary_cases(const std::string& op, Tensor (*fn)(const Tensor&, const Tensor&)) {

@@ -23,7 +23,10 @@ KD_OP_CASES({
     softmax_case("softmax", "softmax/n4_c12_T4", {4, 12}, 3.0, 4.0),
     softmax_case("softmax", "softmax/n2_c1", {2, 1}, 1.0, 1.0),
     softmax_case("softmax", "softmax/n1_c40_T0.5", {1, 40}, 1.0, 0.5),
+    // rows longer than the CUDA block: each thread folds several elements into its running max
+    softmax_case("softmax", "softmax/n2_c700", {2, 700}, 2.0, 1.0),
     softmax_case("log_softmax", "log_softmax/n3_c7", {3, 7}, 1.0, 1.0),
     softmax_case("log_softmax", "log_softmax/n5_c9_T2.5", {5, 9}, 3.0, 2.5),
     softmax_case("log_softmax", "log_softmax/n2_c33_T0.3", {2, 33}, 1.0, 0.3),
+    softmax_case("log_softmax", "log_softmax/n2_c700_T2", {2, 700}, 2.0, 2.0),
 });

@@ -13,6 +13,7 @@
 #include "engine/cuda.h"
 #include "engine/cuda/launch.cuh"
 #include "engine/tensor.h"
+#include "kernels/matmul/gemm_cuda.h"
 
 namespace {
 
@@ -196,4 +197,40 @@ TEST_CASE("out-of-bounds shared and global accesses stop the process under the s
     CHECK(status != 0);
     CHECK(out.find("cuda emulator: the sanitizer stopped the process inside kernel " + kernel) != std::string::npos);
   }
+}
+
+TEST_CASE("the runtime's host side works on the emulated device: timing, L2 flush, memory figures", "[emu]") {
+  REQUIRE(kd::cuda::available());
+  CHECK(kd::cuda::device_count() == 1);
+  CHECK(kd::cuda::device_name().find("emulated") != std::string::npos);
+  CHECK(kd::cuda::unavailable_reason().empty());
+  kd::Tensor x = on_device(iota(32)), y = device_empty(32);
+  const float ms = kd::cuda::time_ms([&] { KD_LAUNCH(copy_kernel, 1, 32, 0, x.data<float>(), y.data<float>()); });
+  CHECK(ms >= 0.f);
+  CHECK(y.to(kd::cpu()).to_vector<float>() == iota(32));
+  kd::cuda::flush_l2(0);
+  size_t free_bytes = 0, total = 0;
+  kd::cuda::mem_info(&free_bytes, &total);
+  CHECK(total > 0);
+  CHECK(free_bytes <= total);
+  const kd::AllocatorStats before = kd::cuda::allocator_stats();
+  CHECK(before.in_use > 0);
+  kd::cuda::reset_peak_stats();
+  kd::cuda::synchronize();
+  kd::cuda::empty_cache();
+  CHECK(kd::cuda::allocator_stats().cached == 0);
+}
+
+TEST_CASE("running out of device memory is an error naming the allocator, not a crash", "[emu]") {
+  // The emulated device reports 8 GiB; 12 GiB cannot be had even after the cache is released.
+  require_error_naming([] { (void)kd::Tensor::empty({int64_t(3) << 30}, kd::DType::F32, kd::cuda_device()); },
+                       "CUDA device 0 allocator", "");
+}
+
+TEST_CASE("a cuBLAS call with bad arguments is an error naming cuBLAS's status", "[emu]") {
+  kd::Tensor a = on_device(iota(6)), b = on_device(iota(6)), c = device_empty(4);
+  // ldb = 1 is less than B's row length (2): cuBLAS refuses it.
+  require_error_naming(
+      [&] { kd::gemm_cuda<float>(false, false, 2, 2, 3, 1.f, a.data<float>(), 3, b.data<float>(), 1, 0.f, c.data<float>(), 2); },
+      "CUBLAS_STATUS_INVALID_VALUE", "gemm");
 }

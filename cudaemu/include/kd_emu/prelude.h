@@ -22,7 +22,7 @@
                                             "cudaemu/src/shared_sections.cpp knows");          \
   static __attribute__((section("kd_emu_sh" KD_EMU_SHARED_STR(n))))
 #define KD_EMU_SHARED_X(n) KD_EMU_SHARED_N(n)
-#define KD_EMU_SHARED_SECTIONS 256
+#define KD_EMU_SHARED_SECTIONS 200
 #define __shared__ KD_EMU_SHARED_X(__COUNTER__)
 #define __constant__ static
 #define __align__(n) alignas(n)
