@@ -28,7 +28,7 @@ template <class T>
 void sgd_update_cuda(T*, const T*, T*, int64_t, const SGDHyper&, bool) {
   KD_FAIL("sgd_update_cuda: kdface was built without CUDA");
 }
-template void sgd_update_cuda<float>(float*, const float*, float*, int64_t, const SGDHyper&, bool);
-template void sgd_update_cuda<double>(double*, const double*, double*, int64_t, const SGDHyper&, bool);
+KD_SGD_CUDA_INSTANCES(float)
+KD_SGD_CUDA_INSTANCES(double)
 
 }  // namespace kd

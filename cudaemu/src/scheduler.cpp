@@ -328,6 +328,7 @@ void run_grid(Running& run) {
     run_block(run, {unsigned(i % g.x), unsigned(i / g.x % g.y), unsigned(i / (size_t(g.x) * g.y))}, rng);
 }
 
+#ifdef KD_EMU_ASAN
 void on_sanitizer_death() {
   if (!tl_run) return;
   const uint3 t = t_threadIdx, b = t_blockIdx;
@@ -336,6 +337,7 @@ void on_sanitizer_death() {
           "schedule %d (seed %llu)\n",
           tl_run->kernel.c_str(), b.x, b.y, b.z, t.x, t.y, t.z, tl_run->schedule, (unsigned long long)tl_run->seed);
 }
+#endif
 
 }  // namespace
 

@@ -33,7 +33,7 @@ void sgd_update_cuda(T* p, const T* g, T* buf, int64_t n, const SGDHyper& h, boo
             T(h.weight_decay), h.weight_decay != 0.0, h.momentum != 0.0, h.nesterov, first);
 }
 
-template void sgd_update_cuda<float>(float*, const float*, float*, int64_t, const SGDHyper&, bool);
-template void sgd_update_cuda<double>(double*, const double*, double*, int64_t, const SGDHyper&, bool);
+KD_SGD_CUDA_INSTANCES(float)
+KD_SGD_CUDA_INSTANCES(double)
 
 }  // namespace kd

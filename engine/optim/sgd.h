@@ -73,4 +73,8 @@ class SGD {
   std::vector<Tensor> bufs_;  // undefined until a parameter's first step with momentum
 };
 
+// The instantiations sgd_cuda.cu provides; the CPU-only stub (cuda_stub.cpp) provides the same.
+#define KD_SGD_CUDA_INSTANCES(T)                                                      \
+  template void sgd_update_cuda<T>(T*, const T*, T*, int64_t, const SGDHyper&, bool);
+
 }  // namespace kd

@@ -118,16 +118,7 @@ void prelu_backward_cuda(const T* x, const T* a, const T* gy, T* gx, T* da, int6
   }
 }
 
-#define KD_INSTANTIATE(T)                                                                              \
-  template void relu_forward_cuda<T>(const T*, T*, int64_t);                                           \
-  template void add_relu_forward_cuda<T>(const T*, const T*, T*, int64_t);                             \
-  template void relu_backward_cuda<T>(const T*, const T*, T*, int64_t);                                \
-  template void sigmoid_forward_cuda<T>(const T*, T*, int64_t);                                        \
-  template void sigmoid_backward_cuda<T>(const T*, const T*, T*, int64_t);                             \
-  template void prelu_forward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, int64_t);              \
-  template void prelu_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_ACTIVATION_CUDA_INSTANCES(float)
+KD_ACTIVATION_CUDA_INSTANCES(double)
 
 }  // namespace kd

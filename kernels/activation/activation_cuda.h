@@ -23,4 +23,14 @@ void prelu_forward_cuda(const T* x, const T* a, T* y, int64_t N, int64_t C, int6
 template <class T>
 void prelu_backward_cuda(const T* x, const T* a, const T* gy, T* gx, T* da, int64_t N, int64_t C, int64_t S);
 
+// The instantiations activation_cuda.cu provides; the CPU-only stub (activation_stub.cpp) provides the same.
+#define KD_ACTIVATION_CUDA_INSTANCES(T)                                                                  \
+  template void relu_forward_cuda<T>(const T*, T*, int64_t);                                             \
+  template void add_relu_forward_cuda<T>(const T*, const T*, T*, int64_t);                               \
+  template void relu_backward_cuda<T>(const T*, const T*, T*, int64_t);                                  \
+  template void sigmoid_forward_cuda<T>(const T*, T*, int64_t);                                          \
+  template void sigmoid_backward_cuda<T>(const T*, const T*, T*, int64_t);                               \
+  template void prelu_forward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, int64_t);                \
+  template void prelu_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t);
+
 }  // namespace kd

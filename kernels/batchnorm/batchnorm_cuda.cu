@@ -141,15 +141,7 @@ void batch_norm_backward_cuda(const T* x, const T* gamma, const T* mean, const T
             training);
 }
 
-#define KD_INSTANTIATE(T)                                                                                        \
-  template void batch_norm_train_forward_cuda<T>(const T*, const T*, const T*, T*, T*, T*, T*, T*, int64_t,      \
-                                                 int64_t, int64_t, double, double);                              \
-  template void batch_norm_eval_forward_cuda<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*,    \
-                                                int64_t, int64_t, int64_t, double);                              \
-  template void batch_norm_backward_cuda<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, \
-                                            int64_t, int64_t, bool);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_BATCHNORM_CUDA_INSTANCES(float)
+KD_BATCHNORM_CUDA_INSTANCES(double)
 
 }  // namespace kd

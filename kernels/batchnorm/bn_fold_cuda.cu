@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/cuda/common.cuh"
+#include "kernels/batchnorm/batchnorm_cuda.h"  // KD_BN_FOLD_CUDA_INSTANCES
 #include "kernels/batchnorm/bn_fold.h"
 
 namespace kd {
@@ -41,9 +42,7 @@ void fold_batch_norm_cuda(const T* w, const T* bias, const T* gamma, const T* be
   KD_LAUNCH(fold_kernel<T>, grid_for(n), kThreads, 0, w, bias, gamma, beta, mean, var, eps, O, per_o, w_out, b_out);
 }
 
-template void fold_batch_norm_cuda<float>(const float*, const float*, const float*, const float*, const float*,
-                                          const float*, double, int64_t, int64_t, float*, float*);
-template void fold_batch_norm_cuda<double>(const double*, const double*, const double*, const double*, const double*,
-                                           const double*, double, int64_t, int64_t, double*, double*);
+KD_BN_FOLD_CUDA_INSTANCES(float)
+KD_BN_FOLD_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -24,4 +24,11 @@ void cbam_backward_cuda(const CbamDims& d, const T* x, const T* w1, const T* w2,
                         const T* sa, const CbamSaved<T>& saved, const T* gy, const T* gca, const T* gsa,
                         const CbamCudaScratch& scratch, T* gx, T* gw1, T* gw2, T* gws);
 
+// The instantiations cbam_cuda.cu provides; the CPU-only stub (cbam_stub.cpp) provides the same.
+#define KD_CBAM_CUDA_INSTANCES(T)                                                                           \
+  template void cbam_forward_cuda<T>(const CbamDims&, const T*, const T*, const T*, const T*, T*, T*, T*,   \
+      const CbamSaved<T>&);                                                                                 \
+  template void cbam_backward_cuda<T>(const CbamDims&, const T*, const T*, const T*, const T*, const T*,    \
+      const T*, const CbamSaved<T>&, const T*, const T*, const T*, const CbamCudaScratch&, T*, T*, T*, T*);
+
 }  // namespace kd

@@ -228,11 +228,7 @@ void conv2d_backward_cuda(const Conv2dDims& d, const T* x, const T* w, const T* 
   }
 }
 
-template void conv2d_forward_cuda<float>(const Conv2dDims&, const float*, const float*, const float*, float*);
-template void conv2d_forward_cuda<double>(const Conv2dDims&, const double*, const double*, const double*, double*);
-template void conv2d_backward_cuda<float>(const Conv2dDims&, const float*, const float*, const float*, float*, float*,
-                                          float*);
-template void conv2d_backward_cuda<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                           double*, double*);
+KD_CONV2D_CUDA_INSTANCES(float)
+KD_CONV2D_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -321,13 +321,8 @@ void conv2d_backward_cudnn(const Conv2dDims& d, const T* x, const T* w, const T*
   }
 }
 
-template void conv2d_forward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, bool);
-template void conv2d_forward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                           bool);
-template void conv2d_backward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, float*,
-                                           float*, bool);
-template void conv2d_backward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                            double*, double*, bool);
+KD_CONV2D_CUDNN_INSTANCES(float)
+KD_CONV2D_CUDNN_INSTANCES(double)
 
 }  // namespace kd
 

@@ -25,17 +25,9 @@ void fold_batch_norm_cuda(const T*, const T*, const T*, const T*, const T*, cons
   built_without_cuda("fold_batch_norm_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                                         \
-  template void batch_norm_train_forward_cuda<T>(const T*, const T*, const T*, T*, T*, T*, T*, T*, int64_t,      \
-                                                 int64_t, int64_t, double, double);                              \
-  template void batch_norm_eval_forward_cuda<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*,    \
-                                                int64_t, int64_t, int64_t, double);                               \
-  template void batch_norm_backward_cuda<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, \
-                                            int64_t, int64_t, bool);                                              \
-  template void fold_batch_norm_cuda<T>(const T*, const T*, const T*, const T*, const T*, const T*, double,     \
-                                        int64_t, int64_t, T*, T*);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_BATCHNORM_CUDA_INSTANCES(float)
+KD_BATCHNORM_CUDA_INSTANCES(double)
+KD_BN_FOLD_CUDA_INSTANCES(float)
+KD_BN_FOLD_CUDA_INSTANCES(double)
 
 }  // namespace kd

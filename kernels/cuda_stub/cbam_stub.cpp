@@ -13,14 +13,7 @@ void cbam_backward_cuda(const CbamDims&, const T*, const T*, const T*, const T*,
   built_without_cuda("cbam_backward_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                                         \
-  template void cbam_forward_cuda<T>(const CbamDims&, const T*, const T*, const T*, const T*, T*, T*, T*,          \
-                                     const CbamSaved<T>&);                                                        \
-  template void cbam_backward_cuda<T>(const CbamDims&, const T*, const T*, const T*, const T*, const T*, const T*, \
-                                      const CbamSaved<T>&, const T*, const T*, const T*, const CbamCudaScratch&,  \
-                                      T*, T*, T*, T*);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_CBAM_CUDA_INSTANCES(float)
+KD_CBAM_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -2,6 +2,7 @@
 // defines nothing): conv_backend_for() refuses the cudnn backend in such a build, so these
 // are never reached; they let conv2d_op.cpp call the cuDNN path without a preprocessor test.
 #include "engine/check.h"
+#include "kernels/conv2d/conv2d_cuda.h"  // KD_CONV2D_CUDNN_INSTANCES
 #include "kernels/conv2d/conv2d_cudnn.h"
 
 namespace kd {
@@ -15,12 +16,7 @@ void conv2d_backward_cudnn(const Conv2dDims&, const T*, const T*, const T*, T*, 
   KD_FAIL("conv2d_backward_cudnn: kdface was built without cuDNN");
 }
 
-template void conv2d_forward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, bool);
-template void conv2d_forward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                           bool);
-template void conv2d_backward_cudnn<float>(const Conv2dDims&, const float*, const float*, const float*, float*, float*,
-                                           float*, bool);
-template void conv2d_backward_cudnn<double>(const Conv2dDims&, const double*, const double*, const double*, double*,
-                                            double*, double*, bool);
+KD_CONV2D_CUDNN_INSTANCES(float)
+KD_CONV2D_CUDNN_INSTANCES(double)
 
 }  // namespace kd

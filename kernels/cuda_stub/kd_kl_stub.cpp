@@ -13,13 +13,7 @@ void kd_kl_backward_cuda(const T*, const T*, double, const double*, const double
   built_without_cuda("kd_kl_backward_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                                          \
-  template void kd_kl_forward_cuda<T>(const T*, const T*, double, double, double*, double*, double*, T*, int64_t, \
-                                      int64_t);                                                                   \
-  template void kd_kl_backward_cuda<T>(const T*, const T*, double, const double*, const double*, const T*, double, \
-                                       T*, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_KD_KL_CUDA_INSTANCES(float)
+KD_KD_KL_CUDA_INSTANCES(double)
 
 }  // namespace kd

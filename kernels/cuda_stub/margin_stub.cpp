@@ -22,16 +22,9 @@ void margin_ce_backward_cuda(const T*, const int64_t*, const double*, const T*, 
   built_without_cuda("margin_ce_backward_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                                          \
-  template void margin_forward_cuda<T>(const T*, const int64_t*, T*, double*, int64_t, int64_t,                   \
-                                       const MarginParams&);                                                      \
-  template void margin_backward_cuda<T>(const int64_t*, const double*, const T*, T*, int64_t, int64_t, double);   \
-  template void margin_ce_forward_cuda<T>(const T*, const int64_t*, double*, double*, T*, int64_t, int64_t,       \
-                                          const MarginParams&);                                                   \
-  template void margin_ce_backward_cuda<T>(const T*, const int64_t*, const double*, const T*, T*, int64_t,        \
-                                           int64_t, const MarginParams&);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_MARGIN_CUDA_INSTANCES(float)
+KD_MARGIN_CUDA_INSTANCES(double)
+KD_MARGIN_CE_CUDA_INSTANCES(float)
+KD_MARGIN_CE_CUDA_INSTANCES(double)
 
 }  // namespace kd

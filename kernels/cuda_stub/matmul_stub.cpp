@@ -18,16 +18,10 @@ void linear_bias_rows_cuda(const T*, T*, int64_t, int64_t) { built_without_cuda(
 template <class T>
 void linear_bias_grad_cuda(const T*, T*, int64_t, int64_t) { built_without_cuda("linear_bias_grad_cuda"); }
 
-#define KD_INSTANTIATE(T)                                                                                      \
-  template void gemm_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, \
-                             int64_t);                                                                         \
-  template void gemm_strided_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t,  \
-                                             const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);     \
-  template void linear_bias_rows_cuda<T>(const T*, T*, int64_t, int64_t);                                      \
-  template void linear_bias_grad_cuda<T>(const T*, T*, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_GEMM_CUDA_INSTANCES(float)
+KD_GEMM_CUDA_INSTANCES(double)
+KD_LINEAR_CUDA_INSTANCES(float)
+KD_LINEAR_CUDA_INSTANCES(double)
 
 void gemm_bf16_cuda(bool, bool, int64_t, int64_t, int64_t, float, const void*, int64_t, const void*, int64_t, float,
                     float*, int64_t) {

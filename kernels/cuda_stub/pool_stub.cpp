@@ -36,17 +36,7 @@ void channel_max_backward_cuda(const T*, const int64_t*, T*, int64_t, int64_t, i
   built_without_cuda("channel_max_backward_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                                  \
-  template void global_avg_pool_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);                  \
-  template void global_avg_pool_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);                 \
-  template void global_max_pool_forward_cuda<T>(const T*, T*, int64_t*, int64_t, int64_t, int64_t);        \
-  template void global_max_pool_backward_cuda<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t); \
-  template void channel_mean_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);                     \
-  template void channel_mean_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);                    \
-  template void channel_max_forward_cuda<T>(const T*, T*, int64_t*, int64_t, int64_t, int64_t);            \
-  template void channel_max_backward_cuda<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_POOL_CUDA_INSTANCES(float)
+KD_POOL_CUDA_INSTANCES(double)
 
 }  // namespace kd

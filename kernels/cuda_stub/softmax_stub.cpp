@@ -14,12 +14,7 @@ void log_softmax_backward_cuda(const T*, const T*, T*, int64_t, int64_t, double)
   built_without_cuda("log_softmax_backward_cuda");
 }
 
-#define KD_INSTANTIATE(T)                                                                           \
-  template void softmax_forward_cuda<T>(const T*, T*, int64_t, int64_t, double, bool);              \
-  template void softmax_backward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, double);         \
-  template void log_softmax_backward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, double);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_SOFTMAX_CUDA_INSTANCES(float)
+KD_SOFTMAX_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -23,7 +23,7 @@ void dropout_apply_cuda(const T* x, T* y, int64_t n, double p, uint64_t seed) {
   KD_LAUNCH(dropout_apply_kernel<T>, grid_for(n), kThreads, 0, x, y, n, p, seed, T(1.0 / (1.0 - p)));
 }
 
-template void dropout_apply_cuda<float>(const float*, float*, int64_t, double, uint64_t);
-template void dropout_apply_cuda<double>(const double*, double*, int64_t, double, uint64_t);
+KD_DROPOUT_CUDA_INSTANCES(float)
+KD_DROPOUT_CUDA_INSTANCES(double)
 
 }  // namespace kd

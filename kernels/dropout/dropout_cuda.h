@@ -9,4 +9,8 @@ namespace kd {
 template <class T>
 void dropout_apply_cuda(const T* x, T* y, int64_t n, double p, uint64_t seed);
 
+// The instantiations dropout_cuda.cu provides; the CPU-only stub (dropout_stub.cpp) provides the same.
+#define KD_DROPOUT_CUDA_INSTANCES(T)                                            \
+  template void dropout_apply_cuda<T>(const T*, T*, int64_t, double, uint64_t);
+
 }  // namespace kd

@@ -192,14 +192,7 @@ void square_backward_cuda(const T* x, const T* gy, T* gx, int64_t n) {
   KD_LAUNCH(square_backward_kernel<T>, grid_for(n), kThreads, 0, x, gy, gx, n);
 }
 
-#define KD_INSTANTIATE(T)                                                                        \
-  template void binary_forward_cuda<T>(const BroadcastDims&, const T*, const T*, T*, BinaryOp);  \
-  template void binary_backward_cuda<T>(const BroadcastDims&, const T*, const T*, T, T*, int64_t); \
-  template void affine_cuda<T>(const T*, T*, int64_t, double, double);                           \
-  template void square_forward_cuda<T>(const T*, T*, int64_t);                                   \
-  template void square_backward_cuda<T>(const T*, const T*, T*, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_ELEMENTWISE_CUDA_INSTANCES(float)
+KD_ELEMENTWISE_CUDA_INSTANCES(double)
 
 }  // namespace kd

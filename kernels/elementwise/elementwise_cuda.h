@@ -23,4 +23,12 @@ void square_forward_cuda(const T* x, T* y, int64_t n);
 template <class T>
 void square_backward_cuda(const T* x, const T* gy, T* gx, int64_t n);
 
+// The instantiations elementwise_cuda.cu provides; the CPU-only stub (elementwise_stub.cpp) provides the same.
+#define KD_ELEMENTWISE_CUDA_INSTANCES(T)                                                           \
+  template void binary_forward_cuda<T>(const BroadcastDims&, const T*, const T*, T*, BinaryOp);    \
+  template void binary_backward_cuda<T>(const BroadcastDims&, const T*, const T*, T, T*, int64_t); \
+  template void affine_cuda<T>(const T*, T*, int64_t, double, double);                             \
+  template void square_forward_cuda<T>(const T*, T*, int64_t);                                     \
+  template void square_backward_cuda<T>(const T*, const T*, T*, int64_t);
+
 }  // namespace kd

@@ -17,4 +17,11 @@ template <class T>
 void kd_kl_backward_cuda(const T* z_s, const T* z_t, double inv_t, const double* lse_s, const double* lse_t,
                          const T* g, double t_over_n, T* g_zs, int64_t n, int64_t c);
 
+// The instantiations kd_kl_cuda.cu provides; the CPU-only stub (kd_kl_stub.cpp) provides the same.
+#define KD_KD_KL_CUDA_INSTANCES(T)                                                                         \
+  template void kd_kl_forward_cuda<T>(const T*, const T*, double, double, double*, double*, double*, T*,   \
+      int64_t, int64_t);                                                                                   \
+  template void kd_kl_backward_cuda<T>(const T*, const T*, double, const double*, const double*, const T*, \
+      double, T*, int64_t, int64_t);
+
 }  // namespace kd

@@ -56,11 +56,7 @@ void cross_entropy_backward_cuda(const T* z, const int64_t* labels, const double
   KD_LAUNCH(cross_entropy_backward_kernel<T>, grid_for(n * c), kThreads, 0, z, labels, lse, g, gz, n, c);
 }
 
-#define KD_INSTANTIATE(T)                                                                                    \
-  template void cross_entropy_forward_cuda<T>(const T*, const int64_t*, double*, double*, T*, int64_t, int64_t); \
-  template void cross_entropy_backward_cuda<T>(const T*, const int64_t*, const double*, const T*, T*, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_CROSS_ENTROPY_CUDA_INSTANCES(float)
+KD_CROSS_ENTROPY_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -49,11 +49,7 @@ void kl_div_backward_cuda(const T* log_q, const T* p, const T* g, T* g_log_q, T*
   KD_LAUNCH(kl_div_backward_kernel<T>, grid_for(n * c), kThreads, 0, log_q, p, g, g_log_q, g_p, n * c, n);
 }
 
-#define KD_INSTANTIATE(T)                                                                        \
-  template void kl_div_forward_cuda<T>(const T*, const T*, double*, T*, int64_t, int64_t);       \
-  template void kl_div_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_KL_DIV_CUDA_INSTANCES(float)
+KD_KL_DIV_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -24,4 +24,16 @@ void kl_div_forward_cuda(const T* log_q, const T* p, double* row_sum, T* loss, i
 template <class T>
 void kl_div_backward_cuda(const T* log_q, const T* p, const T* g, T* g_log_q, T* g_p, int64_t n, int64_t c);
 
+// The instantiations cross_entropy_cuda.cu provides; the CPU-only stub (loss_stub.cpp) provides the same.
+#define KD_CROSS_ENTROPY_CUDA_INSTANCES(T)                                                             \
+  template void cross_entropy_forward_cuda<T>(const T*, const int64_t*, double*, double*, T*, int64_t, \
+      int64_t);                                                                                        \
+  template void cross_entropy_backward_cuda<T>(const T*, const int64_t*, const double*, const T*, T*,  \
+      int64_t, int64_t);
+
+// The instantiations kl_div_cuda.cu provides; the CPU-only stub (loss_stub.cpp) provides the same.
+#define KD_KL_DIV_CUDA_INSTANCES(T)                                                              \
+  template void kl_div_forward_cuda<T>(const T*, const T*, double*, T*, int64_t, int64_t);       \
+  template void kl_div_backward_cuda<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t);
+
 }  // namespace kd

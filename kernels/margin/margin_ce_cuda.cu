@@ -129,13 +129,7 @@ void margin_ce_backward_cuda(const T* cos, const int64_t* labels, const double* 
   }
 }
 
-#define KD_INSTANTIATE(T)                                                                                      \
-  template void margin_ce_forward_cuda<T>(const T*, const int64_t*, double*, double*, T*, int64_t, int64_t,    \
-                                          const MarginParams&);                                                \
-  template void margin_ce_backward_cuda<T>(const T*, const int64_t*, const double*, const T*, T*, int64_t,     \
-                                           int64_t, const MarginParams&);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_MARGIN_CE_CUDA_INSTANCES(float)
+KD_MARGIN_CE_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -20,4 +20,11 @@ template <class T>
 void margin_ce_backward_cuda(const T* cos, const int64_t* labels, const double* lse, const T* g, T* g_cos, int64_t n,
                              int64_t c, const MarginParams& p);
 
+// The instantiations margin_ce_cuda.cu provides; the CPU-only stub (margin_stub.cpp) provides the same.
+#define KD_MARGIN_CE_CUDA_INSTANCES(T)                                                                      \
+  template void margin_ce_forward_cuda<T>(const T*, const int64_t*, double*, double*, T*, int64_t, int64_t, \
+      const MarginParams&);                                                                                 \
+  template void margin_ce_backward_cuda<T>(const T*, const int64_t*, const double*, const T*, T*, int64_t,  \
+      int64_t, const MarginParams&);
+
 }  // namespace kd

@@ -51,12 +51,7 @@ void margin_backward_cuda(const int64_t* labels, const double* dtarget, const T*
   KD_LAUNCH(margin_backward_kernel<T>, grid_for(n * c), kThreads, 0, labels, dtarget, gy, gcos, n, c, s);
 }
 
-#define KD_INSTANTIATE(T)                                                                                   \
-  template void margin_forward_cuda<T>(const T*, const int64_t*, T*, double*, int64_t, int64_t,            \
-                                       const MarginParams&);                                                \
-  template void margin_backward_cuda<T>(const int64_t*, const double*, const T*, T*, int64_t, int64_t, double);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_MARGIN_CUDA_INSTANCES(float)
+KD_MARGIN_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -87,13 +87,7 @@ void gemm_bf16_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                                C, CUDA_R_32F, as_int(ldc, "ldc"), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
-#define KD_INSTANTIATE(T)                                                                                      \
-  template void gemm_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, \
-                             int64_t);                                                                         \
-  template void gemm_strided_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t,  \
-                                             const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_GEMM_CUDA_INSTANCES(float)
+KD_GEMM_CUDA_INSTANCES(double)
 
 }  // namespace kd

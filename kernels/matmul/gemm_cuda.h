@@ -22,4 +22,11 @@ void gemm_strided_batched_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N,
 void gemm_bf16_cuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const void* A,
                     int64_t lda, const void* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
+// The instantiations gemm_cuda.cu provides; the CPU-only stub (matmul_stub.cpp) provides the same.
+#define KD_GEMM_CUDA_INSTANCES(T)                                                                         \
+  template void gemm_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,       \
+      int64_t, T, T*, int64_t);                                                                           \
+  template void gemm_strided_batched_cuda<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, \
+      int64_t, const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);
+
 }  // namespace kd

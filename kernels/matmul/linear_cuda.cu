@@ -37,9 +37,7 @@ void linear_bias_grad_cuda(const T* g, T* db, int64_t N, int64_t out) {
   KD_LAUNCH(column_sums_kernel<T>, grid_for(out), kThreads, 0, g, db, N, out);
 }
 
-template void linear_bias_rows_cuda<float>(const float*, float*, int64_t, int64_t);
-template void linear_bias_rows_cuda<double>(const double*, double*, int64_t, int64_t);
-template void linear_bias_grad_cuda<float>(const float*, float*, int64_t, int64_t);
-template void linear_bias_grad_cuda<double>(const double*, double*, int64_t, int64_t);
+KD_LINEAR_CUDA_INSTANCES(float)
+KD_LINEAR_CUDA_INSTANCES(double)
 
 }  // namespace kd

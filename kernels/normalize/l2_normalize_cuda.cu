@@ -57,11 +57,7 @@ void l2_normalize_backward_cuda(const T* y, const double* norm, const T* gy, T* 
   KD_LAUNCH(l2_normalize_backward_kernel<T>, grid_rows(n), kThreads, 0, y, norm, gy, gx, n, d, eps);
 }
 
-#define KD_INSTANTIATE(T)                                                                               \
-  template void l2_normalize_forward_cuda<T>(const T*, T*, double*, int64_t, int64_t, double);         \
-  template void l2_normalize_backward_cuda<T>(const T*, const double*, const T*, T*, int64_t, int64_t, double);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_L2_NORMALIZE_CUDA_INSTANCES(float)
+KD_L2_NORMALIZE_CUDA_INSTANCES(double)
 
 }  // namespace kd

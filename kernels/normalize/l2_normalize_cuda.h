@@ -10,4 +10,10 @@ void l2_normalize_forward_cuda(const T* x, T* y, double* norm, int64_t n, int64_
 template <class T>
 void l2_normalize_backward_cuda(const T* y, const double* norm, const T* gy, T* gx, int64_t n, int64_t d, double eps);
 
+// The instantiations l2_normalize_cuda.cu provides; the CPU-only stub (normalize_stub.cpp) provides the same.
+#define KD_L2_NORMALIZE_CUDA_INSTANCES(T)                                                              \
+  template void l2_normalize_forward_cuda<T>(const T*, T*, double*, int64_t, int64_t, double);         \
+  template void l2_normalize_backward_cuda<T>(const T*, const double*, const T*, T*, int64_t, int64_t, \
+      double);
+
 }  // namespace kd

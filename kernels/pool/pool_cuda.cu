@@ -164,17 +164,7 @@ void channel_max_backward_cuda(const T* gy, const int64_t* arg, T* gx, int64_t N
   KD_LAUNCH(channel_max_backward_kernel<T>, grid_for(N * C * S), kThreads, 0, gy, arg, gx, N, C, S);
 }
 
-#define KD_INSTANTIATE(T)                                                                            \
-  template void global_avg_pool_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);            \
-  template void global_avg_pool_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);           \
-  template void global_max_pool_forward_cuda<T>(const T*, T*, int64_t*, int64_t, int64_t, int64_t);  \
-  template void global_max_pool_backward_cuda<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t); \
-  template void channel_mean_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);               \
-  template void channel_mean_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t);              \
-  template void channel_max_forward_cuda<T>(const T*, T*, int64_t*, int64_t, int64_t, int64_t);      \
-  template void channel_max_backward_cuda<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_POOL_CUDA_INSTANCES(float)
+KD_POOL_CUDA_INSTANCES(double)
 
 }  // namespace kd

@@ -102,13 +102,7 @@ void sum_dim_backward_cuda(const T* gy, T* gx, int64_t outer, int64_t R, int64_t
   KD_LAUNCH(sum_dim_backward_kernel<T>, grid_for(n), kThreads, 0, gy, gx, n, R, inner, T(scale));
 }
 
-#define KD_INSTANTIATE(T)                                                                       \
-  template void sum_all_cuda<T>(const T*, int64_t, double, double, double*, T*);                \
-  template void fill_scaled_cuda<T>(T*, int64_t, const T*, double);                             \
-  template void sum_dim_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t, double);       \
-  template void sum_dim_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t, double);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_REDUCE_CUDA_INSTANCES(float)
+KD_REDUCE_CUDA_INSTANCES(double)
 
 }  // namespace kd

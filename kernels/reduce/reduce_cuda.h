@@ -23,4 +23,11 @@ void sum_dim_forward_cuda(const T* x, T* y, int64_t outer, int64_t R, int64_t in
 template <class T>
 void sum_dim_backward_cuda(const T* gy, T* gx, int64_t outer, int64_t R, int64_t inner, double scale);
 
+// The instantiations reduce_cuda.cu provides; the CPU-only stub (reduce_stub.cpp) provides the same.
+#define KD_REDUCE_CUDA_INSTANCES(T)                                                        \
+  template void sum_all_cuda<T>(const T*, int64_t, double, double, double*, T*);           \
+  template void fill_scaled_cuda<T>(T*, int64_t, const T*, double);                        \
+  template void sum_dim_forward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t, double);  \
+  template void sum_dim_backward_cuda<T>(const T*, T*, int64_t, int64_t, int64_t, double);
+
 }  // namespace kd

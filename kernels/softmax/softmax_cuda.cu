@@ -95,12 +95,7 @@ void log_softmax_backward_cuda(const T* ly, const T* gy, T* gz, int64_t n, int64
   KD_LAUNCH(log_softmax_backward_kernel<T>, grid_rows(n), kThreads, 0, ly, gy, gz, n, c, inv_t);
 }
 
-#define KD_INSTANTIATE(T)                                                                            \
-  template void softmax_forward_cuda<T>(const T*, T*, int64_t, int64_t, double, bool);              \
-  template void softmax_backward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, double);         \
-  template void log_softmax_backward_cuda<T>(const T*, const T*, T*, int64_t, int64_t, double);
-KD_INSTANTIATE(float)
-KD_INSTANTIATE(double)
-#undef KD_INSTANTIATE
+KD_SOFTMAX_CUDA_INSTANCES(float)
+KD_SOFTMAX_CUDA_INSTANCES(double)
 
 }  // namespace kd
