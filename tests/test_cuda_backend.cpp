@@ -74,15 +74,7 @@ TEST_CASE("cuDNN convolutions match the CPU oracle on every conv2d case", "[cuda
     if (c.op != "conv2d") continue;
     INFO(c.name);
     CHECK(compare_backends(c, kd::cuda_device()) == "");
-    RunResult ref = run_case(c, kd::cpu(), kd::DType::F64, 5);
-    RunResult got = run_case(c, kd::cuda_device(), kd::DType::F64, 5);
-    const Tolerance tight{1e-10, 1e-8};
-    for (size_t k = 0; k < ref.outputs.size(); ++k)
-      CHECK(compare(got.outputs[k], ref.outputs[k], tight, c.name + " float64 output " + std::to_string(k)) == "");
-    for (size_t i = 0; i < ref.input_grads.size(); ++i)
-      if (ref.input_grads[i].defined())
-        CHECK(compare(got.input_grads[i], ref.input_grads[i], tight, c.name + " float64 grad of input " +
-                                                                             std::to_string(i)) == "");
+    CHECK(compare_backends(c, kd::cuda_device(), 1e-10, 1e-8, 5, kd::DType::F64) == "");
     ++ran;
   }
   CHECK(ran > 0);
@@ -114,19 +106,10 @@ TEST_CASE("softmax of rows with -inf entries matches the CPU on CUDA", "[cuda]")
 TEST_CASE("CUDA matches the CPU oracle in float64 on every op case", "[cuda]") {
   if (no_device()) return;
   kd::set_alloc_poison(true);
-  const Tolerance tight{1e-9, 1e-7};
   int ran = 0;
   for (const OpCase& c : op_cases()) {
     INFO(c.name);
-    RunResult ref = run_case(c, kd::cpu(), kd::DType::F64, 5);
-    RunResult got = run_case(c, kd::cuda_device(), kd::DType::F64, 5);
-    for (size_t k = 0; k < ref.outputs.size(); ++k)
-      if (kd::is_floating(ref.outputs[k].dtype()))
-        CHECK(compare(got.outputs[k], ref.outputs[k], tight, c.name + " float64 output " + std::to_string(k)) == "");
-    for (size_t i = 0; i < ref.input_grads.size(); ++i)
-      if (ref.input_grads[i].defined())
-        CHECK(compare(got.input_grads[i], ref.input_grads[i], tight,
-                      c.name + " float64 grad of input " + std::to_string(i)) == "");
+    CHECK(compare_backends(c, kd::cuda_device(), 1e-9, 1e-7, 5, kd::DType::F64) == "");
     ++ran;
   }
   kd::set_alloc_poison(false);

@@ -25,18 +25,16 @@ bool valid_op(cublasOperation_t t) { return t == CUBLAS_OP_N || t == CUBLAS_OP_T
 // The stored (column-major) shapes of A and B, and cuBLAS's checks of a GEMM's arguments.
 struct Dims {
   int64_t a_rows, a_cols, b_rows, b_cols, m;
+  bool ok;
   Dims(cublasOperation_t ta, cublasOperation_t tb, int m_, int n, int k)
       : a_rows(ta == CUBLAS_OP_N ? m_ : k), a_cols(ta == CUBLAS_OP_N ? k : m_), b_rows(tb == CUBLAS_OP_N ? k : n),
-        b_cols(tb == CUBLAS_OP_N ? n : k), m(m_) {
-    ok = valid_op(ta) && valid_op(tb) && m_ >= 0 && n >= 0 && k >= 0;
-  }
+        b_cols(tb == CUBLAS_OP_N ? n : k), m(m_), ok(valid_op(ta) && valid_op(tb) && m_ >= 0 && n >= 0 && k >= 0) {}
   cublasStatus_t check(cublasHandle_t h, int lda, int ldb, int ldc) const {
     if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
     if (!ok || lda < std::max<int64_t>(1, a_rows) || ldb < std::max<int64_t>(1, b_rows) || ldc < std::max<int64_t>(1, m))
       return CUBLAS_STATUS_INVALID_VALUE;
     return CUBLAS_STATUS_SUCCESS;
   }
-  bool ok;
 };
 
 // The column-major operand of `rows` x `cols` (as stored) at p with leading dimension ld.
@@ -51,11 +49,10 @@ cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb
                     const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc, const char* call) {
   const Dims d(ta, tb, m, n, k);
   if (const cublasStatus_t st = d.check(h, lda, ldb, ldc); st != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return st;
-  const int64_t a_rows = d.a_rows, a_cols = d.a_cols, b_rows = d.b_rows, b_cols = d.b_cols;
   const std::string what = std::string(call) + " reading ";
   if (alpha != T(0) && k > 0) {
-    require_operand(A, a_rows, a_cols, lda, (what + "A").c_str());
-    require_operand(B, b_rows, b_cols, ldb, (what + "B").c_str());
+    require_operand(A, d.a_rows, d.a_cols, lda, (what + "A").c_str());
+    require_operand(B, d.b_rows, d.b_cols, ldb, (what + "B").c_str());
   }
   if (beta != T(0)) require_operand(C, m, n, ldc, (what + "C (beta != 0)").c_str());
   kd::gemm<T>(tb == CUBLAS_OP_T, ta == CUBLAS_OP_T, n, m, k, alpha, B, ldb, A, lda, beta, C, ldc);
@@ -145,16 +142,15 @@ cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperat
     return CUBLAS_STATUS_NOT_SUPPORTED;
   const Dims d(ta, tb, m, n, k);
   if (const cublasStatus_t st = d.check(h, lda, ldb, ldc); st != CUBLAS_STATUS_SUCCESS || m == 0 || n == 0) return st;
-  const int64_t a_rows = d.a_rows, a_cols = d.a_cols, b_rows = d.b_rows, b_cols = d.b_cols;
   // Products of two bf16 values are exact in float32, so widening first changes nothing but
   // the summation order.
-  std::vector<float> a = widen_bf16(A, a_rows, a_cols, lda, "cublasGemmEx reading A");
-  std::vector<float> b = widen_bf16(B, b_rows, b_cols, ldb, "cublasGemmEx reading B");
+  std::vector<float> a = widen_bf16(A, d.a_rows, d.a_cols, lda, "cublasGemmEx reading A");
+  std::vector<float> b = widen_bf16(B, d.b_rows, d.b_cols, ldb, "cublasGemmEx reading B");
   const float al = *static_cast<const float*>(alpha), be = *static_cast<const float*>(beta);
   auto* c = static_cast<float*>(C);
   if (be != 0.f) require_operand(c, m, n, ldc, "cublasGemmEx reading C (beta != 0)");
-  kd::gemm<float>(tb == CUBLAS_OP_T, ta == CUBLAS_OP_T, n, m, k, al, b.data(), std::max<int64_t>(1, b_rows), a.data(),
-                  std::max<int64_t>(1, a_rows), be, c, ldc);
+  kd::gemm<float>(tb == CUBLAS_OP_T, ta == CUBLAS_OP_T, n, m, k, al, b.data(), std::max<int64_t>(1, d.b_rows), a.data(),
+                  std::max<int64_t>(1, d.a_rows), be, c, ldc);
   for (int64_t j = 0; j < n; ++j) kd::emu::mark_written(c + j * ldc, size_t(m) * sizeof(float));
   return CUBLAS_STATUS_SUCCESS;
 }

@@ -47,7 +47,7 @@ void add(void* p, size_t n) {
   r.size = r.used = n;
   r.last_writer = "cudaMalloc (never written)";
   auto& slot = regions()[reinterpret_cast<uintptr_t>(p)] = std::move(r);
-  set_unwritten(slot, 0, n, kPoison[0]);
+  set_unwritten(slot, 0, n, poison_for(0));
   total += n;
 }
 
@@ -90,6 +90,18 @@ void set_written(Region& r, size_t off, size_t n, const std::string& writer) {
   uint8_t* m = r.unwritten.data() + off;
   r.n_unwritten -= size_t(std::count(m, m + n, uint8_t(1)));
   std::memset(m, 0, n);
+}
+
+void copy_written_state(Region& dst, size_t dst_off, const Region& src, size_t src_off, size_t n,
+                        const std::string& writer) {
+  if (src.n_unwritten == 0 || n == 0) return set_written(dst, dst_off, n, writer);
+  // Taken first: source and destination may be the same region.
+  const std::vector<uint8_t> flags(src.unwritten.begin() + long(src_off), src.unwritten.begin() + long(src_off + n));
+  set_written(dst, dst_off, n, writer);
+  // The bytes came over as they were, so an unwritten one already holds poison 0.
+  if (dst.unwritten.size() != dst.used) dst.unwritten.assign(dst.used, 0);
+  dst.n_unwritten += size_t(std::count(flags.begin(), flags.end(), uint8_t(1)));
+  std::copy(flags.begin(), flags.end(), dst.unwritten.begin() + long(dst_off));
 }
 
 void require_written(const Region& r, size_t off, size_t n, const char* what) {
@@ -137,23 +149,25 @@ void rewind(std::vector<Snapshot>& snaps, int schedule) {
     std::memcpy(r.base, s.before.data(), r.used);
     if (r.n_unwritten)
       for (size_t i = 0; i < r.used; ++i)
-        if (r.unwritten[i]) r.base[i] = char(kPoison[schedule == 0 ? 0 : 1]);
+        if (r.unwritten[i]) r.base[i] = char(poison_for(schedule));
   }
 }
 
 void compare(std::vector<Snapshot>& snaps, int schedule, const std::string& kernel) {
-  const char p0 = char(kPoison[0]), ps = char(kPoison[schedule == 0 ? 0 : 1]);
+  const char p0 = char(poison_for(0)), ps = char(poison_for(schedule));
   for (Snapshot& s : snaps) {
     const Region& r = *s.region;
     const char* a = s.first.data();
     const char* c = r.base;
     if (std::memcmp(a, c, r.used) == 0) continue;
+    // Bytes neither schedule wrote hold each schedule's own poison: not a difference.
+    const auto differs = [&](size_t j) {
+      return a[j] != c[j] && !(r.n_unwritten && r.unwritten[j] && a[j] == p0 && c[j] == ps);
+    };
     for (size_t i = 0; i < r.used; ++i) {
-      if (a[i] == c[i]) continue;
-      if (r.n_unwritten && r.unwritten[i] && a[i] == p0 && c[i] == ps) continue;  // written by neither
+      if (!differs(i)) continue;
       size_t count = 0;
-      for (size_t j = i; j < r.used; ++j)
-        count += a[j] != c[j] && !(r.n_unwritten && r.unwritten[j] && a[j] == p0 && c[j] == ps);
+      for (size_t j = i; j < r.used; ++j) count += differs(j);
       throw Error(str("cuda emulator: ", kernel, ": schedules 0 and ", schedule, " wrote different values to ",
                       count, " byte(s) of allocation ", hex(r.base), " (", r.used, " bytes); first at offset ", i,
                       ": ", describe(a, i, r.used), " vs ", describe(c, i, r.used),
@@ -165,22 +179,18 @@ void compare(std::vector<Snapshot>& snaps, int schedule, const std::string& kern
 }
 
 void settle(std::vector<Snapshot>& snaps, const std::string& kernel) {
-  const char p0 = char(kPoison[0]);
+  const char p0 = char(poison_for(0));
   for (Snapshot& s : snaps) {
     Region& r = *s.region;
-    // One schedule only: nothing to compare with, so a byte still holding poison 0 counts as
-    // unwritten (a kernel that wrote 0xFF there is not told apart).
-    if (s.first.empty()) {
-      s.first.assign(r.base, r.base + r.used);
-      for (size_t i = 0; i < r.used; ++i)
-        if (r.n_unwritten && r.unwritten[i] && s.first[i] == p0) r.base[i] = char(~p0);
-    }
-    const char* a = s.first.data();
+    // One schedule only (no `first`): nothing to compare with, so a byte still holding poison 0
+    // counts as unwritten (a kernel that wrote 0xFF there is not told apart).
+    const bool compared = !s.first.empty();
+    const char* a = compared ? s.first.data() : r.base;
     if (std::memcmp(a, s.before.data(), r.used) != 0) r.last_writer = kernel;
     if (r.n_unwritten == 0) continue;
     for (size_t i = 0; i < r.used; ++i) {
       if (!r.unwritten[i]) continue;
-      if (a[i] == r.base[i]) {  // the same byte under every schedule: written
+      if (compared ? a[i] == r.base[i] : r.base[i] != p0) {  // the same byte under every schedule: written
         r.unwritten[i] = 0;
         --r.n_unwritten;
         r.last_writer = kernel;
@@ -204,7 +214,7 @@ void on_block_alloc(void* p, size_t requested, size_t block_bytes) {
   r->unwritten.clear();
   r->n_unwritten = 0;
   r->last_writer = "the engine's allocator (never written)";
-  mem::set_unwritten(*r, 0, requested, mem::kPoison[0]);
+  mem::set_unwritten(*r, 0, requested, mem::poison_for(0));
   poison(static_cast<char*>(p) + requested, block_bytes - requested);
 }
 

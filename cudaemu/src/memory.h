@@ -8,6 +8,8 @@
 namespace kd::emu::mem {
 
 constexpr unsigned char kPoison[2] = {0xFF, 0x7F};  // unwritten bytes under schedule 0, others
+// The byte that unwritten device and shared memory hold while `schedule` runs.
+constexpr unsigned char poison_for(int schedule) { return kPoison[schedule == 0 ? 0 : 1]; }
 
 struct Region {
   char* base = nullptr;
@@ -28,6 +30,9 @@ Region* find(const void* p);
 
 void set_unwritten(Region& r, size_t off, size_t n, unsigned char poison);
 void set_written(Region& r, size_t off, size_t n, const std::string& writer);
+// A device-to-device copy of n bytes: written where the source was, unwritten where it was not.
+void copy_written_state(Region& dst, size_t dst_off, const Region& src, size_t src_off, size_t n,
+                        const std::string& writer);
 // Throws naming `what` and the last writer when [off, off + n) holds an unwritten byte.
 void require_written(const Region& r, size_t off, size_t n, const char* what);
 

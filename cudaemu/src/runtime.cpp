@@ -61,14 +61,10 @@ void copy_bytes(void* dst, const void* src, size_t n, cudaMemcpyKind k, const ch
   if (k == cudaMemcpyDeviceToHost && is_device(dst))
     throw kd::Error(kd::str("cuda emulator: ", call, ": device-to-host copy into device memory ", dst));
   std::memmove(dst, src, n);
-  if (dr) {
+  if (dr && sr)
+    kd::emu::mem::copy_written_state(*dr, offset(*dr, dst), *sr, offset(*sr, src), n, call);
+  else if (dr)
     kd::emu::mem::set_written(*dr, offset(*dr, dst), n, call);
-    if (sr && sr->n_unwritten) {  // unwritten stays unwritten through a device copy
-      const size_t so = offset(*sr, src), d0 = offset(*dr, dst);
-      for (size_t i = 0; i < n; ++i)
-        if (sr->unwritten[so + i]) kd::emu::mem::set_unwritten(*dr, d0 + i, 1, kd::emu::mem::kPoison[0]);
-    }
-  }
 }
 
 }  // namespace

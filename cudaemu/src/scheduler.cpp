@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <vector>
 
@@ -289,7 +290,7 @@ void run_block(Running& run, uint3 b, Rng& rng) {
   }
   // A block's shared memory starts undefined on a GPU: here it starts as poison that differs
   // between schedules, so a read before any write shows up as a schedule difference.
-  const unsigned char poison_byte = mem::kPoison[run.schedule == 0 ? 0 : 1];
+  const unsigned char poison_byte = mem::poison_for(run.schedule);
   poison_static_shared(poison_byte);
   if (run.shared_bytes) std::memset(run.dyn_shared, poison_byte, run.shared_bytes);
   std::vector<Thread*> order;
@@ -391,15 +392,18 @@ void launch(const Site& site, dim3 grid, dim3 block, size_t shared_bytes, const 
   run.block = block;
   run.shared_bytes = shared_bytes;
   run.body = &body;
-  run.seed = env_u64("KDFACE_EMU_SEED", 1);
+  static const uint64_t seed = env_u64("KDFACE_EMU_SEED", 1);
+  static const int schedules = int(std::clamp<uint64_t>(env_u64("KDFACE_EMU_SCHEDULES", 2), 1, 16));
+  run.seed = seed;
   run.threads = &pool;
-  std::unique_ptr<char[], void (*)(char*)> dyn(nullptr, [](char* p) { std::free(p); });
-  if (shared_bytes) {
-    // Exactly shared_bytes long, so ASan reports an access past the end.
-    dyn.reset(static_cast<char*>(std::aligned_alloc(16, (shared_bytes + 15) / 16 * 16)));
-    poison(dyn.get() + shared_bytes, (shared_bytes + 15) / 16 * 16 - shared_bytes);
-    run.dyn_shared = dyn.get();
-  }
+  // Exactly shared_bytes long (16-byte aligned, as KD_DYNAMIC_SHARED promises), so ASan
+  // reports an access past the end.
+  struct AlignedDelete {
+    void operator()(char* p) const { ::operator delete[](p, std::align_val_t(16)); }
+  };
+  std::unique_ptr<char[], AlignedDelete> dyn;
+  if (shared_bytes) dyn.reset(static_cast<char*>(::operator new[](shared_bytes, std::align_val_t(16))));
+  run.dyn_shared = dyn.get();
   struct Scope {
     Running* r;
     explicit Scope(Running* x) : r(x) { tl_run = x; }
@@ -412,7 +416,6 @@ void launch(const Site& site, dim3 grid, dim3 block, size_t shared_bytes, const 
   t_blockDim = block;
   t_gridDim = grid;
   ++tl_launches;
-  const int schedules = int(std::clamp<uint64_t>(env_u64("KDFACE_EMU_SCHEDULES", 2), 1, 16));
   std::vector<mem::Snapshot> snaps = mem::take(pointers, run.kernel);
   run.schedule = 0;
   run_grid(run);
@@ -426,7 +429,6 @@ void launch(const Site& site, dim3 grid, dim3 block, size_t shared_bytes, const 
     }
   }
   mem::settle(snaps, run.kernel);
-  unpoison(dyn.get() ? dyn.get() + shared_bytes : nullptr, dyn.get() ? (shared_bytes + 15) / 16 * 16 - shared_bytes : 0);
 }
 
 }  // namespace kd::emu

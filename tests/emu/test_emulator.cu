@@ -12,6 +12,7 @@
 
 #include "engine/cuda.h"
 #include "engine/cuda/launch.cuh"
+#include "engine/cuda/shared_memory.cuh"
 #include "engine/tensor.h"
 #include "kernels/matmul/gemm_cuda.h"
 
@@ -38,6 +39,13 @@ __global__ void missing_barrier_kernel(const float* x, float* y) {
 __global__ void oob_shared_kernel(float* y) {
   __shared__ float s[32];
   s[threadIdx.x] = float(threadIdx.x);  // 64 threads, 32 slots
+  __syncthreads();
+  y[threadIdx.x] = s[threadIdx.x % 32];
+}
+
+__global__ void oob_dynamic_shared_kernel(float* y) {
+  KD_DYNAMIC_SHARED(float, s);
+  s[threadIdx.x] = float(threadIdx.x);  // 64 threads, 32 floats of dynamic shared memory
   __syncthreads();
   y[threadIdx.x] = s[threadIdx.x % 32];
 }
@@ -182,6 +190,11 @@ TEST_CASE("crash: shared memory written out of bounds", "[.crash]") {
   KD_LAUNCH(oob_shared_kernel, 1, 64, 0, y.data<float>());
 }
 
+TEST_CASE("crash: dynamic shared memory written out of bounds", "[.crash]") {
+  kd::Tensor y = device_empty(64);
+  KD_LAUNCH(oob_dynamic_shared_kernel, 1, 64, 32 * sizeof(float), y.data<float>());
+}
+
 TEST_CASE("crash: global memory read past the end of a tensor", "[.crash]") {
   kd::Tensor x = on_device(iota(100)), y = device_empty(8);  // x's block is 512 B: 28 floats of slack
   KD_LAUNCH(oob_global_kernel, 1, 8, 0, x.data<float>(), y.data<float>(), 98);
@@ -191,6 +204,7 @@ TEST_CASE("out-of-bounds shared and global accesses stop the process under the s
           "[emu]") {
   for (auto [test, kernel] : {std::pair<std::string, std::string>{"crash: shared memory written out of bounds",
                                                                   "oob_shared_kernel"},
+                              {"crash: dynamic shared memory written out of bounds", "oob_dynamic_shared_kernel"},
                               {"crash: global memory read past the end of a tensor", "oob_global_kernel"}}) {
     auto [status, out] = run_child(test);
     INFO(test << "\n" << out);

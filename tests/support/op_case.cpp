@@ -128,9 +128,9 @@ std::string gradcheck(const OpCase& c, uint64_t seed) {
   return s.empty() ? s : c.name + ":" + s;
 }
 
-std::string compare_backends(const OpCase& c, Device device, double atol, double rtol, uint64_t seed) {
-  RunResult ref = run_case(c, cpu(), DType::F32, seed);
-  RunResult got = run_case(c, device, DType::F32, seed);
+std::string compare_backends(const OpCase& c, Device device, double atol, double rtol, uint64_t seed, DType dtype) {
+  RunResult ref = run_case(c, cpu(), dtype, seed);
+  RunResult got = run_case(c, device, dtype, seed);
   std::string out;
   Tolerance tol{atol, rtol};
   for (size_t k = 0; k < ref.outputs.size(); ++k) {

@@ -44,10 +44,10 @@ RunResult run_case(const OpCase& c, kd::Device device, kd::DType dtype, uint64_t
 // Finite-difference check in float64 on the CPU: "" when it passes, else what differs.
 std::string gradcheck(const OpCase& c, uint64_t seed = 1234);
 
-// Backend parity: c on device vs the CPU in float32 (outputs and gradients); "" when equal
+// Backend parity: c on device vs the CPU in dtype (outputs and gradients); "" when equal
 // within tolerance. Outputs on the device are poisoned first so unwritten elements show.
 std::string compare_backends(const OpCase& c, kd::Device device, double atol = 1e-4, double rtol = 1e-3,
-                             uint64_t seed = 99);
+                             uint64_t seed = 99, kd::DType dtype = kd::DType::F32);
 
 }  // namespace kdtest
 
