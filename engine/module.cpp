@@ -60,6 +60,16 @@ void move_storage(const Tensor& t, Device d) {
   im.grad.reset();
 }
 
+void convert_storage(const Tensor& t, DType dt) {
+  if (!t.defined() || !is_floating(t.dtype()) || t.dtype() == dt) return;
+  Tensor converted = t.to(dt);
+  TensorImpl& im = t.impl();
+  im.storage = converted.impl().storage;
+  im.offset = converted.impl().offset;
+  im.dtype = dt;
+  im.grad.reset();
+}
+
 }  // namespace
 
 void Module::to(Device d) {
@@ -69,6 +79,13 @@ void Module::to(Device d) {
   for (auto& b : buffers_)
     if (is_floating(b.second.dtype())) move_storage(b.second, d);
   for (auto& c : children_) c.second->to(d);
+}
+
+void Module::to(DType t) {
+  KD_CHECK(is_floating(t), "Module::to(", dtype_name(t), "): parameters can only be converted to a floating type");
+  for (auto& p : params_) convert_storage(p.second, t);
+  for (auto& b : buffers_) convert_storage(b.second, t);
+  for (auto& c : children_) c.second->to(t);
 }
 
 std::vector<Tensor> Module::parameters() const {

@@ -33,6 +33,10 @@ class Module {
   // identity, so layers, optimisers built afterwards and state_dict() see the new storage.
   // Gradients are dropped. Integer buffers (counters) stay on the host.
   void to(Device d);
+  // Converts every floating parameter and buffer (recursively) to dtype t in place, with the
+  // same identity guarantee as to(Device); gradients are dropped, integer buffers unchanged.
+  // float64 exists for checks: the PyTorch training parity (tests/test_train_parity.cpp).
+  void to(DType t);
 
  protected:
   Tensor& register_parameter(const std::string& name, Tensor t);

@@ -18,6 +18,8 @@ void write_report_files(const std::string& dir, const EvalReport& r) {
   write_file_atomic(dir + "/report.json", report_to_json(r).dump(1) + "\n");
   write_file_atomic(dir + "/report.md", report_markdown(r));
   write_file_atomic(dir + "/report.html", report_html(r));
+  // Always written, so a stale list from an earlier run in the same folder cannot mislead.
+  write_file_atomic(dir + "/unscored_pairs.tsv", unscored_pairs_tsv(r));
 }
 
 std::string utc_timestamp() {

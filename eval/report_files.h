@@ -1,6 +1,6 @@
 #pragma once
-// Writes report.json, report.md and report.html into a folder (created if missing). Each file
-// is written atomically, so a reader never sees half a report.
+// Writes report.json, report.md, report.html and unscored_pairs.tsv into a folder (created if
+// missing). Each file is written atomically, so a reader never sees half a report.
 #include <string>
 
 #include "eval/report_types.h"

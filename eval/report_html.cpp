@@ -133,6 +133,9 @@ std::string report_html(const EvalReport& r) {
                        html_escape(r.pairs.value("format", std::string("?"))), ", ", r.pairs.value("pairs", int64_t(0)),
                        " pairs: ", r.pairs.value("same", int64_t(0)), " same, ", r.pairs.value("different", int64_t(0)),
                        " different, ", r.pairs.value("folds", 0), " folds)"));
+  const std::string unscored = unscored_summary(r);
+  row("Unscored pairs", unscored.empty() ? std::string("none: every selected pair was scored")
+                                         : "<strong>" + html_escape(unscored) + "</strong>");
   row("Pair file SHA-256", "<code>" + html_escape(r.pairs.value("sha256", std::string("?"))) + "</code>");
   row("Degradation",
       html_escape(r.degrade.value("protocol", std::string("?"))) + ", " +

@@ -43,6 +43,8 @@ std::string report_markdown(const EvalReport& r) {
   md += kd::str("- Pairs: `", r.pairs.value("file", std::string("?")), "` (", r.pairs.value("format", std::string("?")),
                 ", ", n_pairs, " pairs, ", r.pairs.value("folds", 0), " folds, sha256 `",
                 r.pairs.value("sha256", std::string("?")), "`)\n");
+  const std::string unscored = unscored_summary(r);
+  md += unscored.empty() ? kd::str("- Every selected pair was scored\n") : kd::str("- **Unscored pairs:** ", unscored, "\n");
   md += kd::str("- Degradation: `", r.degrade.value("protocol", std::string("?")), "`, ",
                 r.cross ? "cross-resolution (side A clean, side B degraded)" : "both sides degraded",
                 r.adabn ? ", AdaBN re-estimated per scale" : "", "; ×1 = clean\n");

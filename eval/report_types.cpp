@@ -28,4 +28,25 @@ std::vector<double> far_targets(const EvalReport& r) {
 
 std::string scale_label(int scale) { return "\xC3\x97" + std::to_string(scale); }
 
+std::string unscored_summary(const EvalReport& r) {
+  if (r.unscored.empty()) return "";
+  const int64_t selected = r.pairs.value("selected_pairs", int64_t(0));
+  const int64_t scored = r.pairs.value("pairs", int64_t(0));
+  return kd::str(r.unscored.size(), " of ", selected, " pairs could not be scored (",
+                 r.pairs.value("unreadable_images", int64_t(0)),
+                 " images missing, unreadable or not aligned); accuracy, TAR and ROC are over the ", scored,
+                 " scored pairs; every unscored pair is listed in unscored_pairs.tsv");
+}
+
+std::string unscored_pairs_tsv(const EvalReport& r) {
+  std::string s = "# fold\timage_a\timage_b\tsame\treason  (pairs kdface-eval could not score)\n";
+  for (const UnscoredPair& u : r.unscored) {
+    std::string reason = u.reason;
+    for (char& c : reason)
+      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    s += kd::str(u.fold, "\t", u.a, "\t", u.b, "\t", u.same ? 1 : 0, "\t", reason, "\n");
+  }
+  return s;
+}
+
 }  // namespace kd::eval

@@ -31,11 +31,22 @@ struct ReportEntry {
   VerificationResult result;
 };
 
+// A pair of the list that could not be scored because an image of it is missing, unreadable
+// or not an aligned face (kdface-eval --on-missing skip).
+struct UnscoredPair {
+  int fold = 0;
+  std::string a, b;    // as the list names them
+  bool same = false;
+  std::string reason;  // the failing image's error (side A's when both fail)
+};
+
 struct EvalReport {
   std::string date;          // UTC, ISO 8601
   std::string command_line;  // as typed, or a description when called from code
-  // The pair list: file, format, root, sha256, pairs, same, different, folds, max_pairs.
+  // The pair list: file, format, root, sha256, pairs (scored), same, different, folds,
+  // max_pairs, selected_pairs, unscored_pairs, unreadable_images, on_missing.
   nlohmann::json pairs = nlohmann::json::object();
+  std::vector<UnscoredPair> unscored;  // in list order; written to unscored_pairs.tsv
   std::vector<std::string> scoring;  // protocols, in the order they were asked for
   std::vector<int> scales;
   bool cross = false;  // side A clean, side B degraded (else both sides degraded)
@@ -56,5 +67,10 @@ std::string format_accuracy(const VerificationResult& r);
 std::vector<double> far_targets(const EvalReport& r);
 // "×4"
 std::string scale_label(int scale);
+// "" when every selected pair was scored, else one sentence: how many pairs could not be
+// scored, why, and that the accuracies are over the others (console, report.md, report.html).
+std::string unscored_summary(const EvalReport& r);
+// unscored_pairs.tsv: a header line, then "fold a b same reason" per unscored pair.
+std::string unscored_pairs_tsv(const EvalReport& r);
 
 }  // namespace kd::eval

@@ -19,6 +19,7 @@ class MarginHead : public kd::Module {
   Tensor loss(const Tensor& embedding, const Tensor& labels);    // cross-entropy of logits (scalar)
 
   const MarginParams& params() const { return p_; }
+  void set_margin(double m) { p_.m = m; }  // margin warm-up
   int64_t classes() const { return classes_; }
   int64_t emb() const { return emb_; }
 

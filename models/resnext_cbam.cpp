@@ -1,5 +1,6 @@
 #include "models/resnext_cbam.h"
 
+#include "kernels/conv2d/conv2d.h"
 #include "kernels/pool/pool.h"
 #include "kernels/shape/shape_ops.h"
 #include "models/conv_bn.h"
@@ -38,6 +39,18 @@ ResNeXtCBAM::ResNeXtCBAM(const ResNeXtConfig& cfg, uint64_t seed) : cfg_(cfg) {
   fbn_ = register_module("fbn", std::make_shared<BatchNorm>(cfg_.emb));
 }
 
+// p x p average pooling as a depthwise convolution with constant taps: one op that every
+// backend already runs, and torch's nn.AvgPool2d(p) computes the same numbers.
+Tensor average_pool_input(const Tensor& x, int64_t p) {
+  KD_CHECK(x.size(2) % p == 0 && x.size(3) % p == 0, "ResNeXtCBAM.forward: input_pool ", p,
+           " needs sides divisible by it, got ", shape_str(x.shape()));
+  Tensor w = Tensor::full({x.size(1), 1, p, p}, 1.0 / double(p * p), x.dtype(), x.device());
+  Conv2dParams cp;
+  cp.stride = int(p);
+  cp.groups = int(x.size(1));
+  return conv2d(x, w, Tensor(), cp);
+}
+
 BackboneOutput ResNeXtCBAM::forward(const Tensor& x) {
   KD_CHECK(x.dim() == 4 && x.size(1) == 3, "ResNeXtCBAM.forward: expected x of shape (N, 3, H, W), got ",
            shape_str(x.shape()));
@@ -45,7 +58,7 @@ BackboneOutput ResNeXtCBAM::forward(const Tensor& x) {
     KD_CHECK(x.size(2) == cfg_.size && x.size(3) == cfg_.size, "ResNeXtCBAM.forward: the flatten head needs ",
              cfg_.size, "x", cfg_.size, " inputs (config size), got ", shape_str(x.shape()));
   BackboneOutput out;
-  Tensor h = stem_->forward(x);
+  Tensor h = stem_->forward(cfg_.input_pool > 1 ? average_pool_input(x, cfg_.input_pool) : x);
   size_t next_end = 0;
   for (size_t i = 0; i < blocks_->size(); ++i) {
     BlockOutput b = (*blocks_)[i].forward(h);

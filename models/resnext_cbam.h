@@ -61,6 +61,9 @@ class ResNeXtCBAM : public kd::Module {
   std::shared_ptr<BatchNorm> fbn_;
 };
 
+// (N, C, H, W) -> (N, C, H/p, W/p): the mean of each p x p tile (ResNeXtConfig::input_pool).
+Tensor average_pool_input(const Tensor& x, int64_t p);
+
 // Number of parameters (torch_reference's count()) by formula, without building the model.
 int64_t parameter_count(const ResNeXtConfig& cfg);
 

@@ -55,6 +55,7 @@ ResNeXtConfig ResNeXtConfig::from_json(const nlohmann::json& j, const std::strin
   c.reduction = r.get_or<int64_t>("reduction", c.reduction);
   c.spatial_kernel = r.get_or<int64_t>("spatial_kernel", c.spatial_kernel);
   c.head = r.get_or<std::string>("head", c.head);
+  c.input_pool = r.get_or<int64_t>("input_pool", c.input_pool);
   r.finish();
   c.validate(where);
   return c;
@@ -63,7 +64,7 @@ ResNeXtConfig ResNeXtConfig::from_json(const nlohmann::json& j, const std::strin
 nlohmann::json ResNeXtConfig::to_json() const {
   return {{"depths", depths}, {"widths", widths}, {"groups", groups}, {"stem", stem},
           {"emb", emb},       {"size", size},     {"reduction", reduction},
-          {"spatial_kernel", spatial_kernel},     {"head", head}};
+          {"spatial_kernel", spatial_kernel},     {"head", head},   {"input_pool", input_pool}};
 }
 
 void ResNeXtConfig::validate(const std::string& where) const {
@@ -87,10 +88,14 @@ void ResNeXtConfig::validate(const std::string& where) const {
            ": expected an odd kernel size (same padding), got ", spatial_kernel);
   KD_CHECK(head == "flatten" || head == "avg", key("head"), ": expected \"flatten\" or \"avg\", got \"", head, "\"");
   KD_CHECK(size >= 1, key("size"), ": expected >= 1, got ", size);
+  KD_CHECK(input_pool == 1 || input_pool == 2 || input_pool == 4, key("input_pool"), ": expected 1, 2 or 4, got ",
+           input_pool);
+  KD_CHECK(size % input_pool == 0, key("input_pool"), ": size ", size, " is not a multiple of ", input_pool);
   if (head == "flatten") {
     // torch_reference sizes fc for size // 2^stages; other sizes would not match its weights.
     const int64_t div = int64_t(1) << depths.size();
-    KD_CHECK(size % div == 0, key("size"), ": the flatten head needs a multiple of ", div, " (2^stages), got ", size);
+    KD_CHECK((size / input_pool) % div == 0, key("size"), ": the flatten head needs size / input_pool to be a multiple of ",
+             div, " (2^stages), got ", size / input_pool);
   }
 }
 
@@ -103,7 +108,7 @@ int64_t ResNeXtConfig::final_side(int64_t in) const {
 int64_t ResNeXtConfig::fc_in() const {
   const int64_t c = widths.back();
   if (head == "avg") return c;
-  const int64_t side = final_side(size);
+  const int64_t side = final_side(size / input_pool);
   return c * side * side;
 }
 

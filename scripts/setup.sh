@@ -13,7 +13,7 @@ EMU_BUILD_DIR=${EMU_BUILD_DIR:-build-emu}
 PKGS=(build-essential cmake ninja-build pkg-config git
       nlohmann-json3-dev catch2 libopenblas-dev
       libturbojpeg0-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-      libdlib-dev libdlib-data chromium)
+      libopencv-objdetect-dev opencv-data libdlib-dev libdlib-data chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

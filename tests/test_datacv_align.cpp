@@ -16,17 +16,14 @@
 #include "data/cv/imgio.h"
 #include "data/similarity.h"
 #include "engine/check.h"
+#include "tests/support/shared_dir.h"
 
 namespace fs = std::filesystem;
 using namespace kd::data;
 
 namespace {
 
-// ../shared beside the repository, or $KDFACE_SHARED_DIR.
-fs::path shared_dir() {
-  const char* env = std::getenv("KDFACE_SHARED_DIR");
-  return env && *env ? fs::path(env) : fs::path(KDFACE_SOURCE_DIR "/../shared");
-}
+using kdtest::shared_dir;
 
 fs::path temp_dir() {
   fs::path d = fs::temp_directory_path() / ("kdface_test_align_" + std::to_string(getpid()));

@@ -20,17 +20,14 @@
 #include "data/jpeg_codec.h"
 #include "data/mask_bank.h"
 #include "engine/check.h"
+#include "tests/support/shared_dir.h"
 
 namespace fs = std::filesystem;
 using namespace kd::data;
 
 namespace {
 
-// ../shared beside the repository, or $KDFACE_SHARED_DIR.
-fs::path shared_dir() {
-  const char* env = std::getenv("KDFACE_SHARED_DIR");
-  return env && *env ? fs::path(env) : fs::path(KDFACE_SOURCE_DIR "/../shared");
-}
+using kdtest::shared_dir;
 
 fs::path masks_cfg() { return shared_dir() / "data" / "masks" / "masks.cfg"; }
 

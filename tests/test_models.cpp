@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <unistd.h>
 
 #include "engine/autograd.h"
@@ -244,6 +245,59 @@ TEST_CASE("state_dict round trip through safetensors reproduces the embedding", 
   b.load_state_dict(st.tensors);
   CHECK(max_abs_diff(b.forward(x).embedding, ea) == 0.0);
   CHECK(b.state_dict().at("fbn.num_batches_tracked").item() == 2.0);
+}
+
+TEST_CASE("input_pool runs the network on the p x p tile means of its input", "[models][config]") {
+  json j = small_cfg().to_json();
+  j["input_pool"] = 2;
+  ResNeXtConfig pooled_cfg = ResNeXtConfig::from_json(j, "model");
+  CHECK(ResNeXtConfig::from_json(pooled_cfg.to_json(), "model") == pooled_cfg);
+  j["input_pool"] = 1;
+  j["size"] = 16;
+  // Same parameter shapes, same seed: the same weights; only the input handling differs.
+  ResNeXtCBAM pooled(pooled_cfg, 5), plain(ResNeXtConfig::from_json(j, "model"), 5);
+  pooled.eval();
+  plain.eval();
+  Tensor x = images(2, 32, 3);
+  std::vector<float> half(2 * 3 * 16 * 16), picked(half.size());
+  const float* px = x.data<float>();
+  for (int64_t nc = 0; nc < 6; ++nc)
+    for (int64_t i = 0; i < 16; ++i)
+      for (int64_t k = 0; k < 16; ++k) {
+        const float* t = px + nc * 32 * 32 + 2 * i * 32 + 2 * k;
+        half[size_t((nc * 16 + i) * 16 + k)] = (t[0] + t[1] + t[32] + t[33]) / 4;
+        picked[size_t((nc * 16 + i) * 16 + k)] = t[0];  // subsampling, not the mean
+      }
+  Tensor e_pooled = pooled.forward(x).embedding;
+  Tensor e_plain = plain.forward(Tensor::from(half, {2, 3, 16, 16})).embedding;
+  CHECK(max_abs_diff(e_pooled, e_plain) < 1e-5);
+  CHECK(max_abs_diff(e_pooled, plain.forward(Tensor::from(picked, {2, 3, 16, 16})).embedding) > 1e-3);
+
+  j = small_cfg().to_json();
+  j["input_pool"] = 3;
+  CHECK_THAT(error_of([&] { ResNeXtConfig::from_json(j, "model"); }), Catch::Contains("model.input_pool"));
+  j["input_pool"] = 4;  // 32 / 4 = 8 is not a multiple of 2^4 for the flatten head
+  CHECK_THAT(error_of([&] { ResNeXtConfig::from_json(j, "model"); }), Catch::Contains("model.size"));
+}
+
+TEST_CASE("Module::to(DType) widens every floating tensor in place", "[models]") {
+  ResNeXtCBAM net(small_cfg(), 33);
+  net.train();
+  net.forward(images(2, 32, 13));  // running statistics and counters away from their start
+  const auto before = net.state_dict();
+  std::map<std::string, std::vector<double>> values;
+  for (auto& [name, t] : before) values[name] = kdtest::as_doubles(t);
+  Tensor w = net.state_dict().at("blocks.0.c1.weight");  // a handle taken before the conversion
+  net.to(DType::F64);
+  CHECK(w.dtype() == DType::F64);  // the same tensor object, as layers and optimisers hold it
+  for (auto& [name, t] : net.state_dict()) {
+    INFO(name);
+    CHECK(t.dtype() == (name.find("num_batches_tracked") != std::string::npos ? DType::I64 : DType::F64));
+    CHECK(kdtest::as_doubles(t) == values.at(name));  // exactly widened
+  }
+  net.eval();
+  CHECK(net.forward(images(2, 32, 14).to(DType::F64)).embedding.dtype() == DType::F64);
+  CHECK_THROWS_WITH(net.to(DType::I64), Catch::Contains("floating"));
 }
 
 TEST_CASE("strict loading names the missing, mismatched or unexpected key", "[models]") {

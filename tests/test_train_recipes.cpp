@@ -225,6 +225,30 @@ TEST_CASE("a killed and resumed run reproduces the uninterrupted run bit for bit
   }
 }
 
+TEST_CASE("the margin warm-up grows the margin linearly over its steps", "[train][margin]") {
+  // With m_warmup 4 the first step runs at m / 4, the second at m / 2: the same losses as
+  // runs with those margins and no warm-up.
+  auto first_losses = [](const std::string& name, double m, int warmup) {
+    json cfg = load_tiny("teacher.json", "");
+    apply_override(cfg, "max_steps=2");
+    apply_override(cfg, "eval.pairs=\"\"");
+    apply_override(cfg, "student.head={\"kind\": \"arcface\", \"s\": 32.0, \"m\": " + std::to_string(m) +
+                            ", \"m_warmup\": " + std::to_string(warmup) + "}");
+    run(cfg, fixture().root + "/margin_" + name);
+    auto lines = step_lines(fixture().root + "/margin_" + name);
+    REQUIRE(lines.size() == 2);
+    return std::vector<double>{lines[0]["loss"]["cls"].get<double>(), lines[1]["loss"]["cls"].get<double>()};
+  };
+  auto warm = first_losses("warm", 0.4, 4), quarter = first_losses("quarter", 0.1, 0),
+       full = first_losses("full", 0.4, 0);
+  CHECK(warm[0] == quarter[0]);
+  CHECK(warm[0] < full[0]);
+  CHECK(warm[1] != quarter[1]);  // the margin moved on to 0.2
+  json bad = load_tiny("teacher.json", "");
+  apply_override(bad, "student.head={\"kind\": \"arcface\", \"m_warmup\": -1}");
+  CHECK_THROWS_WITH(train::parse_train_config(bad, "teacher.json"), Catch::Contains("student.head.m_warmup"));
+}
+
 TEST_CASE("a diverging run stops naming the step and term and keeps its checkpoint", "[train][nan]") {
   json cfg = load_tiny("student_baseline.json", "");
   apply_override(cfg, "optim.lr=1e30");

@@ -1,5 +1,6 @@
 #include "train/loss_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd.h"
@@ -34,6 +35,8 @@ LossValues LossStep::compute(const data::Batch& batch, int64_t step) {
                                                {"subdecision_cls", w.subdecision_cls},
                                                {"subdecision_kl", w.subdecision_kl},
                                                {"embed_kd", w.embed_kd}}));
+  if (cfg_.head_m_warmup > 0 && student_.head)
+    student_.head->set_margin(cfg_.head_m * std::min(1.0, double(step + 1) / double(cfg_.head_m_warmup)));
   LossValues out;
   // A non-finite term stops the run; the first one found is reported.
   auto term = [&](const std::string& name, const Tensor& v) {

@@ -56,6 +56,8 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   check_one_of(where + "student.head.kind", c.head_kind, {"arcface", "cosface"});
   c.head_s = head.get_or<double>("s", c.head_s);
   c.head_m = head.get_or<double>("m", c.head_m);
+  c.head_m_warmup = head.get_or<int64_t>("m_warmup", c.head_m_warmup);
+  KD_CHECK(c.head_m_warmup >= 0, where, "student.head.m_warmup: expected >= 0 steps, got ", c.head_m_warmup);
   if (student.has("subdecision")) {
     ConfigReader sd = student.child("subdecision");
     c.subdecision = sd.get_or<bool>("enabled", true);
@@ -145,7 +147,7 @@ json to_json(const TrainConfig& c) {
         {"scales", c.scales}, {"mask_bank", c.mask_bank}, {"labels", c.use_labels}}},
       {"student",
        {{"model", c.student_model},
-        {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}}},
+        {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}, {"m_warmup", c.head_m_warmup}}},
         {"init_checkpoint", c.init_checkpoint}}},
       {"loss",
        {{"cls", w.cls}, {"kd_logit", w.kd_logit}, {"kd_T", w.kd_T}, {"kd_attention", w.kd_attention},

@@ -53,6 +53,9 @@ struct TrainConfig {
   nlohmann::json student_model = {{"preset", "tiny"}};
   std::string head_kind = "arcface";    // arcface | cosface
   double head_s = 64.0, head_m = 0.5;
+  // The margin grows linearly from 0 to head_m over the first head_m_warmup steps: from
+  // scratch on few identities a full margin at step 0 keeps the loss near its start.
+  int64_t head_m_warmup = 0;
   bool has_teacher = false;
   nlohmann::json teacher_model = nlohmann::json::object();
   std::string teacher_checkpoint;       // a kdface checkpoint (or run dir: its latest)

@@ -14,14 +14,12 @@
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/cuda.h"
-#include "engine/optim/schedule.h"
-#include "engine/optim/sgd.h"
 #include "engine/progress.h"
 #include "engine/rng.h"
-#include "kernels/precision/autocast.h"
 #include "train/evaluate.h"
 #include "train/loss_step.h"
 #include "train/nets.h"
+#include "train/optim_step.h"
 #include "train/run_log.h"
 
 namespace kd::train {
@@ -30,17 +28,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-LrSchedule make_schedule(const TrainConfig& c, int64_t total_units) {
-  LrSchedule s;
-  if (c.schedule == "constant") s = LrSchedule::constant(c.lr);
-  if (c.schedule == "step") s = LrSchedule::step(c.lr, c.step_size, c.gamma);
-  if (c.schedule == "multistep") s = LrSchedule::multistep(c.lr, c.milestones, c.gamma);
-  if (c.schedule == "cosine") s = LrSchedule::cosine(c.lr, total_units);
-  if (c.warmup > 0) s = s.with_warmup(c.warmup);
-  s.validate();
-  return s;
-}
 
 data::LoaderConfig loader_config(const TrainConfig& c) {
   data::LoaderConfig l;
@@ -124,11 +111,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   student.to(dev);
   if (teacher) teacher->to(dev);
 
-  SGDOptions so;
-  so.lr = cfg.lr;
-  so.momentum = cfg.momentum;
-  so.weight_decay = cfg.weight_decay;
-  SGD sgd(student.named_parameters(), so);
+  SGD sgd(student.named_parameters(), sgd_options(cfg));
   const bool per_epoch = cfg.schedule_unit == "epoch";
   LrSchedule sched = make_schedule(cfg, per_epoch ? cfg.epochs : total_steps);
 
@@ -190,13 +173,8 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
       continue;
     }
     const double lr = sched.lr_at(per_epoch ? epoch : step);
-    sgd.set_lr(lr);
-    // The forward under bf16 autocast when asked; each op's node remembers it for backward.
-    LossValues lv;
-    {
-      autocast::Bf16Scope amp(cfg.precision == "bf16");
-      lv = losses.compute(dev.is_cpu() ? batch : batch_to(batch, dev), step);
-    }
+    LossValues lv =
+        optimisation_step(losses, sgd, lr, dev.is_cpu() ? batch : batch_to(batch, dev), step, cfg.precision == "bf16");
     if (!lv.finite) {
       log.write({{"event", "nan"}, {"step", step}, {"term", lv.bad_term}, {"last_checkpoint", sum.last_checkpoint}});
       KD_FAIL("loss term \"", lv.bad_term, "\" is ", lv.bad_value, " at step ", step, " (epoch ", epoch,
@@ -204,9 +182,6 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
               sum.last_checkpoint.empty() ? std::string("(none written yet)") : sum.last_checkpoint,
               "; lower optim.lr or check the data");
     }
-    lv.total.backward();
-    sgd.step();
-    sgd.zero_grad();
     ++step;
     images_since += cfg.batch;
     sum.last_loss = lv.values.at("total");

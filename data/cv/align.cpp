@@ -1,5 +1,6 @@
 #include "data/cv/align.h"
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -15,6 +16,31 @@ AlignPreset parse_align_preset(const std::string& name) {
 }
 
 const char* align_preset_name(AlignPreset p) { return p == AlignPreset::Wild ? "wild" : "celeba-aligned"; }
+
+OnMiss parse_on_miss(const std::string& name) {
+  if (name == "skip") return OnMiss::Skip;
+  if (name == "center") return OnMiss::Center;
+  KD_FAIL("unknown --on-miss policy '", name, "'; expected skip or center");
+}
+
+const char* on_miss_name(OnMiss m) { return m == OnMiss::Skip ? "skip" : "center"; }
+
+const char* align_method_name(AlignMethod m) {
+  switch (m) {
+    case AlignMethod::None: return "-";
+    case AlignMethod::Dlib68: return "dlib68";
+    case AlignMethod::ProfileBox: return "profile-box";
+    case AlignMethod::FrontalBox: return "frontal-box";
+    case AlignMethod::Center: return "center";
+    case AlignMethod::CelebaFixed: return "celeba-fixed";
+  }
+  return "?";
+}
+
+const char* align_status_name(const AlignResult& r) {
+  if (!r.ok) return "skipped";
+  return r.method == AlignMethod::Center ? "center" : "aligned";
+}
 
 Landmarks5 five_from_68(const float* x68, const float* y68) {
   Landmarks5 f;
@@ -92,9 +118,39 @@ void fill_result(AlignResult& r, const Image& img, const Landmarks5& src5, const
   r.ok = true;
 }
 
+// Box-aligned faces have no landmarks worth keeping: only the transform and the crop.
+void fill_box_result(AlignResult& r, const Image& img, const FaceBox& box, const Similarity& t, AlignMethod m,
+                     int size) {
+  r.to_aligned = t;
+  r.face = warp_similarity(img, t, size);
+  r.box = box;
+  r.has_box = true;
+  r.method = m;
+  r.ok = true;
+}
+
+Image pad_replicate(const Image& img, int pad) {
+  // Channel order does not matter for a border copy, so the RGB buffer is wrapped as is.
+  const cv::Mat in(img.h, img.w, CV_8UC(img.c), const_cast<uint8_t*>(img.px.data()));
+  cv::Mat out;
+  cv::copyMakeBorder(in, out, pad, pad, pad, pad, cv::BORDER_REPLICATE);
+  Image r(out.cols, out.rows, img.c);
+  for (int y = 0; y < out.rows; ++y) std::copy(out.ptr<uint8_t>(y), out.ptr<uint8_t>(y) + size_t(out.cols) * img.c, r.row(y));
+  return r;
+}
+
+FaceBox shifted(FaceBox b, float d) {
+  b.left -= d;
+  b.right -= d;
+  b.top -= d;
+  b.bottom -= d;
+  return b;
+}
+
 }  // namespace
 
-AlignResult align_image(const Image& img, const AlignOptions& opt, const FaceDetector* det) {
+AlignResult align_image(const Image& img, const AlignOptions& opt, const FaceDetector* det,
+                        const CascadeDetector* cascades) {
   KD_CHECK(opt.size >= 8, "alignment output size must be at least 8, got ", opt.size);
   AlignResult r;
   if (opt.preset == AlignPreset::CelebaAligned) {
@@ -106,19 +162,56 @@ AlignResult align_image(const Image& img, const AlignOptions& opt, const FaceDet
       return r;
     }
     fill_result(r, img, src, src.x, src.y, 5, opt.size);
+    r.method = AlignMethod::CelebaFixed;
     return r;
   }
   KD_CHECK(det, "align_image: the wild preset needs a FaceDetector");
-  std::optional<Face68> face = det->detect_largest(img);
-  if (!face) {
-    r.reason = "no face found";
+  KD_CHECK(!opt.cascades || cascades, "align_image: cascades are on but no CascadeDetector was given");
+  KD_CHECK(opt.pad >= 0 && opt.pad <= 1, "alignment padding must be in [0, 1], got ", opt.pad);
+  const int pad = int(std::lround(opt.pad * std::max(img.w, img.h)));
+  Image padded;
+  if (pad > 0) padded = pad_replicate(img, pad);
+  const Image& search = pad > 0 ? padded : img;
+
+  if (std::optional<Face68> face = det->detect_largest(search)) {
+    for (int i = 0; i < 68; ++i) {
+      face->x[i] -= float(pad);
+      face->y[i] -= float(pad);
+    }
+    fill_result(r, img, five_from_68(face->x, face->y), face->x, face->y, 68, opt.size);
+    r.method = AlignMethod::Dlib68;
+    r.box = shifted(FaceBox{face->left, face->top, face->right, face->bottom}, float(pad));
+    r.has_box = true;
+    if (face->upsampled) r.reason = "found on the 2x upsampled image";
     return r;
   }
-  fill_result(r, img, five_from_68(face->x, face->y), face->x, face->y, 68, opt.size);
+  if (opt.cascades) {
+    if (std::optional<CascadeFace> c = cascades->detect_largest(search)) {
+      const FaceBox box = shifted(c->box, float(pad));
+      const bool profile = c->kind == CascadeKind::Profile;
+      const BoxGeometry& g = profile                                 ? profile_box_geometry()
+                             : c->kind == CascadeKind::FrontalDefault ? frontal_default_box_geometry()
+                                                                      : frontal_box_geometry();
+      fill_box_result(r, img, box, similarity_from_box(box, g, opt.size, c->mirrored),
+                      profile ? AlignMethod::ProfileBox : AlignMethod::FrontalBox, opt.size);
+      r.reason = kd::str("no dlib face; ", cascade_kind_name(c->kind), " cascade",
+                         c->mirrored ? " on the mirrored image" : "", ", ", c->neighbours, " neighbours");
+      return r;
+    }
+  }
+  if (opt.on_miss == OnMiss::Center) {
+    const FaceBox box = centre_box(img.w, img.h, opt.center);
+    fill_box_result(r, img, box, similarity_from_box(box, dlib_box_geometry(), opt.size), AlignMethod::Center,
+                    opt.size);
+    r.reason = "no face found; centre crop";
+    return r;
+  }
+  r.reason = "no face found";
   return r;
 }
 
-AlignResult align_file(const std::string& path, const AlignOptions& opt, const FaceDetector* det) {
+AlignResult align_file(const std::string& path, const AlignOptions& opt, const FaceDetector* det,
+                       const CascadeDetector* cascades) {
   Image img;
   try {
     img = read_image(path);
@@ -127,7 +220,7 @@ AlignResult align_file(const std::string& path, const AlignOptions& opt, const F
     r.reason = std::string("unreadable file: ") + e.what();
     return r;
   }
-  return align_image(img, opt, det);
+  return align_image(img, opt, det, cascades);
 }
 
 }  // namespace kd::data

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <set>
 #include <sstream>
 #include <thread>
 
+#include "data/align_report.h"
 #include "data/cv/imgio.h"
 #include "data/identity_list.h"
 #include "data/jpeg_codec.h"
@@ -33,8 +33,9 @@ const char* kUsage =
     "  --in DIR        aligned faces: identity folders DIR/<identity>/<image>, or a flat folder with --list\n"
     "  --list FILE     `file identity` lines (e.g. ../shared/data/celeba/identities_wild.txt); files resolve\n"
     "                  against --in. kdface-data align writes every output as .jpg, so a listed x.png is\n"
-    "                  found as x.jpg. Listed files that align reported as not aligned (DIR/align_report.tsv)\n"
-    "                  are skipped and counted; any other missing file is an error unless --skip-missing.\n"
+    "                  found as x.jpg. Listed files that align reported as skipped (DIR/align_report.tsv, or\n"
+    "                  DIR/<folder>/align_report.tsv for a file under <folder>, so a pool of align runs packs\n"
+    "                  as one) are skipped and counted; any other missing file is an error unless --skip-missing.\n"
     "  --shard-size N  records per shard (default 2000)\n"
     "  --threads N     reader/verifier threads (default 2); the output does not depend on it\n"
     "  --quality Q     JPEG quality for images that must be re-encoded (non-JPEG input; default 95)\n"
@@ -43,18 +44,6 @@ const char* kUsage =
 
 bool is_jpeg(const std::string& b) {
   return b.size() > 3 && uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xD8 && uint8_t(b[2]) == 0xFF;
-}
-
-// Paths align_report.tsv lists as not aligned (first column), relative to the align input.
-std::set<std::string> not_aligned(const fs::path& in) {
-  std::set<std::string> out;
-  std::ifstream f(in / "align_report.tsv");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    out.insert(line.substr(0, line.find('\t')));
-  }
-  return out;
 }
 
 // Bytes to store for one file: the JPEG itself when it already is a 112x112 JPEG.
@@ -90,20 +79,24 @@ int run_pack(const std::vector<std::string>& argv) {
   IdentityList list = args.has("--list") ? read_identity_list(args.get("--list")) : scan_identity_folders(in.string());
   std::vector<std::string> skipped_unaligned, skipped_missing;
   if (args.has("--list")) {
-    const std::set<std::string> unaligned = not_aligned(in);
+    AlignReports reports(in.string());
     std::vector<LabeledFile> kept;
     for (auto& f : list.files) {
       fs::path p = in / f.path;
       if (!fs::exists(p)) {
         fs::path as_jpg = fs::path(f.path).replace_extension(".jpg");
+        std::string report;
+        const AlignReportRow* row = reports.find(f.path, &report);
         if (fs::exists(in / as_jpg)) {
           f.path = as_jpg.generic_string();
-        } else if (unaligned.count(f.path)) {
+        } else if (row && row->status == "skipped") {
           skipped_unaligned.push_back(f.path);
           continue;
         } else {
+          KD_CHECK(!row, "'", f.path, "' from ", list.source, " is missing from ", in.string(), " although ", report,
+                   " says it was written (status ", row->status, "); was the output folder changed after align?");
           KD_CHECK(args.flag("--skip-missing"), "'", f.path, "' from ", list.source, " is not in ", in.string(),
-                   " (nor as ", as_jpg.string(), ", nor listed in align_report.tsv); use --skip-missing to skip it");
+                   " (nor as ", as_jpg.string(), ", nor listed in an align_report.tsv); use --skip-missing to skip it");
           skipped_missing.push_back(f.path);
           continue;
         }

@@ -26,6 +26,8 @@ void check_options(const EvalOptions& o) {
   }
   KD_CHECK(o.degrade == "paper" || o.degrade == "askd", "--degrade: expected paper or askd, got '", o.degrade, "'");
   KD_CHECK(o.batch >= 2, "--batch: expected >= 2 (AdaBN needs two images per batch), got ", o.batch);
+  KD_CHECK(o.on_missing == "skip" || o.on_missing == "fail", "--on-missing: expected skip or fail, got '",
+           o.on_missing, "'");
   KD_CHECK(o.max_pairs >= 0, "--max-pairs: expected >= 0, got ", o.max_pairs);
   KD_CHECK(o.device == "cpu" || o.device == "cuda", "--device: expected cpu or cuda, got '", o.device, "'");
   KD_CHECK(o.device == "cpu" || cuda::available(), "--device cuda: ", cuda::unavailable_reason(), "; use --device cpu");

@@ -21,6 +21,9 @@ struct EvalOptions {
   int64_t batch = 64;
   std::string device = "cpu";
   int64_t max_pairs = 0;  // 0 = all; else about this many, spread over every fold and both classes
+  // An image that is missing, unreadable or not 112x112: "skip" scores the other pairs and
+  // lists the unscored ones; "fail" stops before any model runs, naming the first such image.
+  std::string on_missing = "skip";
   uint64_t seed = 0x6576616cULL;  // degradation seeds: mix64(mix64(seed, scale), image index)
   std::string out;                // report folder
   std::string command_line;       // recorded in the report

@@ -1,6 +1,7 @@
 // kdface-eval: verification reports (report.json, report.md, report.html) for one or more
 // kdface checkpoints at several degradation scales. Usage below; details in
 // docs/evaluation.md, "kdface-eval".
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -27,8 +28,11 @@ const char* kUsage =
     "  --batch N           images per forward pass (default 64)\n"
     "  --device D          cpu (default) or cuda\n"
     "  --max-pairs N       about N pairs, spread over every fold and both classes (default: all)\n"
+    "  --on-missing P      an image missing, unreadable or not 112x112: skip (default) scores the other\n"
+    "                      pairs and lists the unscored ones (console, report, OUT/unscored_pairs.tsv);\n"
+    "                      fail exits 1 before any model runs, naming the first such image\n"
     "  --seed S            degradation seed (default 1702257004)\n"
-    "  --out DIR           writes report.json, report.md, report.html\n"
+    "  --out DIR           writes report.json, report.md, report.html, unscored_pairs.tsv\n"
     "  --quiet             no progress line\n";
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -107,6 +111,8 @@ int main(int argc, char** argv) {
         o.batch = to_int(a, value());
       } else if (a == "--device") {
         o.device = value();
+      } else if (a == "--on-missing") {
+        o.on_missing = value();
       } else if (a == "--max-pairs") {
         o.max_pairs = to_int(a, value());
       } else if (a == "--seed") {
@@ -123,7 +129,15 @@ int main(int argc, char** argv) {
     for (const auto& e : r.entries)
       std::printf("%-24s %-12s x%d  %.2f%% +- %.2f  TAR@FAR=1e-3 %.2f%%\n", r.models[e.model].name.c_str(),
                   e.scoring.c_str(), e.scale, 100 * e.result.mean, 100 * e.result.std, 100 * e.result.tar_at(1e-3));
-    std::printf("kdface-eval: wrote %s/report.json, report.md, report.html\n", o.out.c_str());
+    if (!r.unscored.empty()) {
+      std::printf("kdface-eval: %s\n", kd::eval::unscored_summary(r).c_str());
+      const size_t show = std::min<size_t>(10, r.unscored.size());
+      for (size_t i = 0; i < show; ++i)
+        std::printf("  unscored: fold %d  %s  %s  (%s)\n", r.unscored[i].fold, r.unscored[i].a.c_str(),
+                    r.unscored[i].b.c_str(), r.unscored[i].reason.c_str());
+      if (show < r.unscored.size()) std::printf("  ... %zu more in %s/unscored_pairs.tsv\n", r.unscored.size() - show, o.out.c_str());
+    }
+    std::printf("kdface-eval: wrote %s/report.json, report.md, report.html, unscored_pairs.tsv\n", o.out.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kdface-eval: error: %s\n", e.what());

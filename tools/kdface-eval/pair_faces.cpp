@@ -8,7 +8,7 @@
 #include "data/shard.h"
 #include "engine/atomic_file.h"
 #include "engine/check.h"
-#include "tools/kdface-eval/parallel_checked.h"
+#include "engine/parallel.h"
 
 namespace kd::evaltool {
 
@@ -37,8 +37,33 @@ data::PairList select_pairs(const data::PairList& all, int64_t max_pairs) {
   return out;
 }
 
+namespace {
+
+// Unique image names of pairs in order of first appearance, and each pair's two indices.
+void index_images(PairFaces& pf) {
+  std::map<std::string, int64_t> index;
+  auto id = [&](const std::string& name) {
+    auto it = index.find(name);
+    if (it != index.end()) return it->second;
+    int64_t i = int64_t(pf.names.size());
+    index[name] = i;
+    pf.names.push_back(name);
+    return i;
+  };
+  pf.names.clear();
+  pf.a.clear();
+  pf.b.clear();
+  for (auto& p : pf.list.pairs) {
+    pf.a.push_back(id(p.a));
+    pf.b.push_back(id(p.b));
+  }
+}
+
+}  // namespace
+
 PairFaces load_pair_faces(const std::string& pairs, const std::string& format, const std::string& root,
-                          int64_t max_pairs) {
+                          int64_t max_pairs, const std::string& on_missing) {
+  KD_CHECK(on_missing == "skip" || on_missing == "fail", "--on-missing: expected skip or fail, got '", on_missing, "'");
   PairFaces pf;
   pf.hashed_file = pairs;
   data::InsightfaceBin bin;
@@ -60,38 +85,77 @@ PairFaces load_pair_faces(const std::string& pairs, const std::string& format, c
   KD_CHECK(!all.pairs.empty(), pairs, ": no pairs");
   pf.listed_pairs = int64_t(all.pairs.size());
   pf.list = select_pairs(all, max_pairs);
+  pf.selected_pairs = int64_t(pf.list.pairs.size());
+  index_images(pf);
 
-  std::map<std::string, int64_t> index;
-  auto id = [&](const std::string& name) {
-    auto it = index.find(name);
-    if (it != index.end()) return it->second;
-    int64_t i = int64_t(pf.names.size());
-    index[name] = i;
-    pf.names.push_back(name);
-    return i;
-  };
-  for (auto& p : pf.list.pairs) {
-    pf.a.push_back(id(p.a));
-    pf.b.push_back(id(p.b));
-  }
-  pf.images.resize(pf.names.size());
-  parallel_checked(int64_t(pf.names.size()), [&](int64_t i) {
-    const std::string& name = pf.names[size_t(i)];
-    data::Image& img = pf.images[size_t(i)];
-    std::string what;
-    if (format == "bin") {
-      size_t k = std::stoull(name);
-      what = pairs + " image " + name;
-      KD_CHECK(k < bin.images.size(), what, ": index outside the file's ", bin.images.size(), " images");
-      img = data::decode_jpeg(bin.images[k].data(), bin.images[k].size(), what);
-    } else {
-      what = (root.empty() || std::filesystem::path(name).is_absolute()) ? name : root + "/" + name;
-      std::string bytes = read_file(what);
-      img = data::decode_jpeg(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what);
+  // Every image is tried; a failure is kept per image instead of stopping the run, so the
+  // report can say which pairs it cost (parallel_for: no exception may leave the region).
+  std::vector<data::Image> images(pf.names.size());
+  std::vector<std::string> error(pf.names.size());
+  kd::parallel_for(
+      int64_t(pf.names.size()),
+      [&](int64_t i) {
+        const std::string& name = pf.names[size_t(i)];
+        data::Image& img = images[size_t(i)];
+        std::string what;
+        try {
+          if (format == "bin") {
+            size_t k = std::stoull(name);
+            what = pairs + " image " + name;
+            KD_CHECK(k < bin.images.size(), what, ": index outside the file's ", bin.images.size(), " images");
+            img = data::decode_jpeg(bin.images[k].data(), bin.images[k].size(), what);
+          } else {
+            what = (root.empty() || std::filesystem::path(name).is_absolute()) ? name : root + "/" + name;
+            std::error_code ec;
+            KD_CHECK(std::filesystem::exists(what, ec), what, ": no such file (pair list ", pairs, ")");
+            std::string bytes = read_file(what);
+            img = data::decode_jpeg(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what);
+          }
+          KD_CHECK(img.w == data::kFaceSize && img.h == data::kFaceSize, what, ": expected an aligned ",
+                   data::kFaceSize, "x", data::kFaceSize, " face, got ", img.w, "x", img.h,
+                   " (align it with kdface-data align)");
+        } catch (const std::exception& e) {
+          error[size_t(i)] = e.what();
+          img = data::Image();
+        }
+      },
+      1 << 16);
+
+  std::vector<data::VerificationPair> kept;
+  for (size_t k = 0; k < pf.list.pairs.size(); ++k) {
+    const std::string& ea = error[size_t(pf.a[k])];
+    const std::string& eb = error[size_t(pf.b[k])];
+    if (ea.empty() && eb.empty()) {
+      kept.push_back(pf.list.pairs[k]);
+      continue;
     }
-    KD_CHECK(img.w == data::kFaceSize && img.h == data::kFaceSize, what, ": expected an aligned ", data::kFaceSize, "x",
-             data::kFaceSize, " face, got ", img.w, "x", img.h, " (align it with kdface-data align)");
-  });
+    const auto& p = pf.list.pairs[k];
+    pf.unscored.push_back(eval::UnscoredPair{p.fold, p.a, p.b, p.same, ea.empty() ? eb : ea});
+  }
+  size_t first_bad = error.size();
+  for (size_t i = 0; i < error.size(); ++i)
+    if (!error[i].empty()) {
+      ++pf.unreadable_images;
+      if (first_bad == error.size()) first_bad = i;
+    }
+  if (pf.unscored.empty()) {
+    pf.images = std::move(images);
+    return pf;
+  }
+  const std::string counts = kd::str(pf.unreadable_images, " of ", pf.names.size(), " images of ", pairs,
+                                     " could not be loaded, so ", pf.unscored.size(), " of ", pf.selected_pairs,
+                                     " pairs cannot be scored; the first: ", error[first_bad]);
+  KD_CHECK(on_missing == "skip", counts, " (--on-missing skip scores the other pairs and lists these)");
+  KD_CHECK(!kept.empty(), "no pair can be scored: ", counts);
+  // Re-index over the scored pairs only: the images (and their degradation seeds, which
+  // follow the image order) are then those of a list that never had the unscored pairs.
+  std::map<std::string, size_t> loaded;
+  for (size_t i = 0; i < pf.names.size(); ++i)
+    if (error[i].empty()) loaded[pf.names[i]] = i;
+  pf.list.pairs = std::move(kept);
+  index_images(pf);
+  pf.images.resize(pf.names.size());
+  for (size_t i = 0; i < pf.names.size(); ++i) pf.images[i] = std::move(images[loaded.at(pf.names[i])]);
   return pf;
 }
 

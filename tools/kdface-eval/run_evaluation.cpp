@@ -43,8 +43,27 @@ struct ViewPair {
 eval::EvalReport run_evaluation(const EvalOptions& o) {
   check_options(o);
   const data::DegradeSpec spec = data::degrade_spec_from_json(json{{"protocol", o.degrade}}, "--degrade");
-  PairFaces pf = load_pair_faces(o.pairs, o.format, o.root, o.max_pairs);
+  PairFaces pf = load_pair_faces(o.pairs, o.format, o.root, o.max_pairs, o.on_missing);
   const eval::PairSet ps = pf.pair_set();
+  if (!pf.unscored.empty()) {
+    // The protocols need every fold and both classes; say why when skipping emptied one.
+    std::vector<int64_t> per_fold(size_t(std::max(pf.list.folds, 0)), 0);
+    int64_t same_left = 0;
+    for (size_t i = 0; i < ps.fold.size(); ++i) {
+      if (ps.fold[i] >= 0 && size_t(ps.fold[i]) < per_fold.size()) ++per_fold[size_t(ps.fold[i])];
+      same_left += ps.same[i];
+    }
+    for (size_t k = 0; k < per_fold.size(); ++k)
+      KD_CHECK(per_fold[k] > 0, "fold ", k, " has no pair left to score after skipping ", pf.unscored.size(),
+               " unscored pairs (first: ", pf.unscored[0].reason, ")");
+    KD_CHECK(same_left > 0 && same_left < ps.size(), "after skipping ", pf.unscored.size(),
+             " unscored pairs only one class is left (", same_left, " same of ", ps.size(), ")");
+    if (!o.quiet)
+      std::fprintf(stderr, "kdface-eval: warning: %zu of %lld pairs cannot be scored (%lld images missing, unreadable "
+                   "or not aligned; first: %s); scoring the other %lld\n",
+                   pf.unscored.size(), (long long)pf.selected_pairs, (long long)pf.unreadable_images,
+                   pf.unscored[0].reason.c_str(), (long long)ps.size());
+  }
   eval::VerificationOptions vo;
   vo.n_folds = pf.list.folds;
 
@@ -69,12 +88,18 @@ eval::EvalReport run_evaluation(const EvalOptions& o) {
              {"folds", pf.list.folds},
              {"listed_pairs", pf.listed_pairs},
              {"max_pairs", o.max_pairs},
+             {"selected_pairs", pf.selected_pairs},
+             {"unscored_pairs", int64_t(pf.unscored.size())},
+             {"unreadable_images", pf.unreadable_images},
+             {"unscored_file", "unscored_pairs.tsv"},
+             {"on_missing", o.on_missing},
              {"images", int64_t(pf.images.size())}};
+  r.unscored = pf.unscored;
   r.views = {{"views", "per pair: image A, A flipped, image B, B flipped"},
              {"order", "flip, then degrade (scale > 1); x1 is the clean image"},
              {"degrade_seed", "mix64(mix64(seed, scale), image_index), shared by a view and its flip"},
              {"seed", o.seed},
-             {"image_index", "order of first appearance in the selected pair list"},
+             {"image_index", "order of first appearance among the scored pairs of the selected list"},
              {"cross", "side A clean (checkpoint BN statistics), side B degraded at the scale"},
              {"adabn", "BN statistics re-estimated per scale on the unflipped views of every image of the list"},
              {"normalisation", "(x - 127.5) / 127.5, RGB, NCHW"}};
