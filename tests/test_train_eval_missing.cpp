@@ -22,6 +22,7 @@
 #include "models/resnext_cbam.h"
 #include "tools/kdface-eval/eval_options.h"
 #include "tools/kdface-eval/run_evaluation.h"
+#include "tests/support/synthetic_face.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -33,17 +34,7 @@ constexpr int kIds = 10, kFolds = 10;
 
 std::string face_name(int id, int k) { return "faces/id" + std::to_string(id) + "_" + std::to_string(k) + ".jpg"; }
 
-data::Image synthetic_face(int identity, int k, Generator& g) {
-  data::Image img(data::kFaceSize, data::kFaceSize, 3);
-  const double phase = 0.7 * identity + 0.05 * k;
-  for (int y = 0; y < img.h; ++y)
-    for (int x = 0; x < img.w; ++x)
-      for (int c = 0; c < 3; ++c) {
-        double v = 128 + 80 * std::sin(0.05 * (x + 3 * c) + phase) * std::cos(0.04 * y - phase) + 10 * g.normal();
-        img.at(x, y, c) = uint8_t(std::max(0.0, std::min(255.0, v)));
-      }
-  return img;
-}
+using kdtest::synthetic_face;
 
 struct Line {
   int fold;

@@ -19,6 +19,7 @@
 #include "engine/config.h"
 #include "engine/rng.h"
 #include "train/trainer.h"
+#include "tests/support/synthetic_face.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -26,19 +27,7 @@ using namespace kd;
 
 namespace {
 
-// Smooth synthetic "faces": per identity a colour gradient, per image a random shift and
-// noise, so the classes are learnable and the JPEGs are realistic in size.
-data::Image synthetic_face(int identity, int k, Generator& g) {
-  data::Image img(data::kFaceSize, data::kFaceSize, 3);
-  double phase = 0.7 * identity + 0.05 * k;
-  for (int y = 0; y < img.h; ++y)
-    for (int x = 0; x < img.w; ++x)
-      for (int c = 0; c < 3; ++c) {
-        double v = 128 + 80 * std::sin(0.05 * (x + 3 * c) + phase) * std::cos(0.04 * y - phase) + 10 * g.normal();
-        img.at(x, y, c) = uint8_t(std::max(0.0, std::min(255.0, v)));
-      }
-  return img;
-}
+using kdtest::synthetic_face;
 
 struct Fixture {
   std::string root, shards, faces, pairs, bank;
