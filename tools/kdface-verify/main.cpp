@@ -1,0 +1,106 @@
+// kdface-verify: are two photos the same person? Aligns both faces, embeds them with a
+// kdface model and compares the similarity with a threshold (given, or the model's manifest).
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/check.h"
+#include "tools/kdface-eval/backbone_checkpoint.h"
+#include "tools/kdface-verify/pair_verify.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: kdface-verify --model CKPT [--threshold T] [--aligned] [--json] A.jpg B.jpg\n"
+    "\n"
+    "  --model CKPT     a shipped model (pretrained/*.safetensors), checkpoint or run folder\n"
+    "  --threshold T    same person iff similarity > T (cosine, -1..1); default: the threshold in\n"
+    "                   the model's manifest (CKPT with .json), measured on the validation pairs\n"
+    "  --aligned        the images are already aligned 112x112 faces (no detection)\n"
+    "  --json           one JSON object instead of text\n"
+    "Exit status: 0 when both faces were compared (same or not), 1 on an error.\n";
+
+double parse_threshold(const std::string& v) {
+  size_t used = 0;
+  double t = 0;
+  try {
+    t = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  KD_CHECK(used == v.size() && !v.empty() && t >= -1 && t <= 1, "--threshold: expected a cosine similarity in [-1, 1], got '",
+           v, "'");
+  return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string model;
+    std::optional<double> threshold;
+    bool aligned = false, as_json = false;
+    std::vector<std::string> images;
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::fputs(kUsage, stdout);
+        return 0;
+      } else if (a == "--model") {
+        model = value();
+      } else if (a == "--threshold") {
+        threshold = parse_threshold(value());
+      } else if (a == "--aligned") {
+        aligned = true;
+      } else if (a == "--json") {
+        as_json = true;
+      } else if (a.rfind("--", 0) == 0) {
+        KD_FAIL("unknown option '", a, "'\n", kUsage);
+      } else {
+        images.push_back(a);
+      }
+    }
+    KD_CHECK(!model.empty(), "--model is required\n", kUsage);
+    KD_CHECK(images.size() == 2, "expected two images, got ", images.size(), "\n", kUsage);
+
+    kd::verifytool::Threshold t;
+    if (threshold) {
+      t = {*threshold, "--threshold"};
+    } else {
+      auto from = kd::verifytool::manifest_threshold(model);
+      KD_CHECK(from.has_value(), model,
+               ": no threshold: give --threshold, or a shipped model whose manifest has insightface results "
+               "(kdface-release --attach)");
+      t = *from;
+    }
+    const auto a = kd::verifytool::load_face(images[0], aligned);
+    const auto b = kd::verifytool::load_face(images[1], aligned);
+    auto lb = kd::evaltool::load_backbone(model);
+    const double s = kd::verifytool::cosine(kd::verifytool::pair_feature(*lb.net, a.image),
+                                            kd::verifytool::pair_feature(*lb.net, b.image));
+    const bool same = s > t.similarity;
+    if (as_json) {
+      nlohmann::json j = {{"a", images[0]},           {"b", images[1]},          {"a_alignment", a.method},
+                          {"b_alignment", b.method},  {"similarity", s},         {"threshold", t.similarity},
+                          {"threshold_source", t.source}, {"same", same},      {"model", lb.file}};
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      std::printf("%s: aligned (%s)\n%s: aligned (%s)\n", images[0].c_str(), a.method.c_str(), images[1].c_str(),
+                  b.method.c_str());
+      std::printf("similarity %.4f\nthreshold  %.4f  (%s)\n%s\n", s, t.similarity, t.source.c_str(),
+                  same ? "same person" : "different people");
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kdface-verify: %s\n", e.what());
+    return 1;
+  }
+}
