@@ -14,4 +14,12 @@ int num_threads() {
 #endif
 }
 
+void set_num_threads(int n) {
+#ifdef _OPENMP
+  if (n > 0) omp_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
 }  // namespace kd

@@ -6,6 +6,8 @@
 namespace kd {
 
 int num_threads();
+// For the tools' --threads: every later parallel region uses n threads (no-op without OpenMP).
+void set_num_threads(int n);
 
 // Calls f(i) for i in [0, n), split across threads when n * cost_per_item is worth it.
 template <class F>

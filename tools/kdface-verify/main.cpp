@@ -10,7 +10,9 @@
 
 #include "engine/check.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
-#include "tools/kdface-verify/pair_verify.h"
+#include "tools/face_input/face_features.h"
+#include "tools/face_input/face_loader.h"
+#include "tools/kdface-verify/manifest_threshold.h"
 
 namespace {
 
@@ -81,11 +83,13 @@ int main(int argc, char** argv) {
                "(kdface-release --attach)");
       t = *from;
     }
-    const auto a = kd::verifytool::load_face(images[0], aligned);
-    const auto b = kd::verifytool::load_face(images[1], aligned);
+    const kd::faceinput::FaceLoader loader(aligned);
+    const auto a = loader.load(images[0]);
+    const auto b = loader.load(images[1]);
     auto lb = kd::evaltool::load_backbone(model);
-    const double s = kd::verifytool::cosine(kd::verifytool::pair_feature(*lb.net, a.image),
-                                            kd::verifytool::pair_feature(*lb.net, b.image));
+    int64_t dim = 0;
+    const auto f = kd::faceinput::face_features(*lb.net, {a.image, b.image}, kd::faceinput::Feature::FlipSum, 2, &dim);
+    const double s = kd::faceinput::cosine(f.data(), f.data() + dim, dim);
     const bool same = s > t.similarity;
     if (as_json) {
       nlohmann::json j = {{"a", images[0]},           {"b", images[1]},          {"a_alignment", a.method},
