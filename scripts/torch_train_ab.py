@@ -87,10 +87,15 @@ def lr_at(step, total, o):
     return lr * step / w if step < w else lr
 
 
-def batches(shards, batch, flip, gen):
+def batches(shards, batch, flip, gen, skip=0):
+    """One epoch's batches; the first `skip` are drawn (same random stream) but not decoded."""
     order = torch.randperm(len(shards), generator=gen).tolist()
     for b in range(len(order) // batch):
         idx = order[b * batch:(b + 1) * batch]
+        if b < skip:
+            if flip:
+                torch.rand(len(idx), generator=gen)
+            continue
         imgs = [np.asarray(Image.open(io.BytesIO(shards.jpeg(i))).convert("RGB")) for i in idx]
         x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float().sub_(127.5).div_(127.5)
         if flip:
@@ -106,6 +111,9 @@ def main():
     ap.add_argument("--torch-reference", default=os.path.join(HERE, "..", "..", "shared", "bench"))
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--seed", type=int, default=None, help="default: the recipe's seed")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from OUT/torch_state.pt (written every checkpoint_every steps)")
+    ap.add_argument("--stop-after", type=int, default=0, help="stop after this many steps of this run (tests resume)")
     a = ap.parse_args()
     cfg = json.load(open(a.config))
     if any(v for k, v in cfg.get("loss", {}).items() if k not in ("cls", "kd_T")) or cfg.get("teacher"):
@@ -133,11 +141,26 @@ def main():
         total = min(total, cfg["max_steps"])
     os.makedirs(os.path.join(a.out, "checkpoints"), exist_ok=True)
     log = open(os.path.join(a.out, "log.jsonl"), "a")
-    step, t0 = 0, time.time()
+    step, t0, first_epoch, trained_s = 0, time.time(), 0, 0.0
+    state_path, every = os.path.join(a.out, "torch_state.pt"), cfg.get("checkpoint_every", 0)
+    per_epoch = len(shards) // batch
+    if a.resume:
+        st = torch.load(state_path, weights_only=False)
+        backbone.load_state_dict(st["backbone"])
+        with torch.no_grad():
+            w.copy_(st["w"])
+        opt.load_state_dict(st["opt"])
+        step, first_epoch, trained_s = st["step"], st["epoch"], st["train_seconds"]
+        gen.set_state(st["gen_epoch_start"])
+        print(f"resumed from {state_path} at step {step}", flush=True)
+    t0 -= trained_s
+    start_step = step
     backbone.train()
-    for epoch in range(epochs):
-        for x, y in batches(shards, batch, cfg["data"].get("flip", True), gen):
-            if step >= total:
+    for epoch in range(first_epoch, epochs):
+        gen_epoch_start = gen.get_state()
+        skip = step - epoch * per_epoch if epoch == first_epoch else 0
+        for x, y in batches(shards, batch, cfg["data"].get("flip", True), gen, skip):
+            if step >= total or (a.stop_after and step >= start_step + a.stop_after):
                 break
             lr = lr_at(step, total, o)
             for g in opt.param_groups:
@@ -157,6 +180,14 @@ def main():
                 log.flush()
                 print(f"step {step}/{total} ep {epoch} loss {loss.item():.4f} lr {lr:.5f} {rate:.1f} img/s "
                       f"ETA {(total - step) * batch / rate / 60:.1f} min", flush=True)
+            if every and step % every == 0 and step < total:
+                torch.save({"backbone": backbone.state_dict(), "w": w.detach(), "opt": opt.state_dict(),
+                            "step": step, "epoch": epoch, "gen_epoch_start": gen_epoch_start,
+                            "train_seconds": time.time() - t0}, state_path + ".tmp")
+                os.replace(state_path + ".tmp", state_path)
+    if step < total:
+        print(f"stopped at step {step} of {total} (--stop-after); continue with --resume", flush=True)
+        return
     sd = {"backbone." + k.replace("net.", "", 1): v.detach().float().contiguous()
           for k, v in backbone.state_dict().items()}
     sd = {k: (v.long() if k.endswith("num_batches_tracked") else v) for k, v in sd.items()}
