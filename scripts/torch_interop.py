@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""kdface <-> PyTorch, both ways, on real faces (issue 14, item 2).
+
+1. kdface -> PyTorch: a kdface checkpoint's backbone loads into ../shared/bench/
+   torch_reference.py's ResNeXtCBAM with load_state_dict(strict=True), and PyTorch's
+   embeddings of real aligned faces equal kdface-embed's.
+2. PyTorch -> kdface: a model trained in PyTorch, saved with safetensors.torch.save_file,
+   goes through kdface-import, gives the same embeddings in kdface-embed, and trains on in
+   kdface-train (student.init_checkpoint) on the same faces packed by kdface-data pack.
+
+The faces are the first identities of celeba/identities_aligned.txt with at least 4 images
+(--count faces in all), aligned by kdface-data align --preset celeba-aligned and re-saved as
+PNG, so both sides read the same pixels (two JPEG decoders may differ by one level).
+The comparison is max |kdface - torch| over all embedding values, relative to the largest
+|value| (the embeddings are not normalised), and must be at most --tol (default 1e-5).
+
+  python3 scripts/torch_interop.py --model pretrained/pool_student_full.safetensors
+Exit 0: both directions agree; 1: a check failed; 77 (printed KDFACE-SKIP): a needed Python
+package or the shared faces are missing.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def skip(why):
+    print(f"KDFACE-SKIP: {why}")
+    sys.exit(77)
+
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from PIL import Image
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+except ImportError as e:  # the test is loud about what is missing, never silently green
+    skip(f"Python package '{e.name}' is not installed (pip install torch safetensors numpy pillow)")
+
+sys.path.insert(0, HERE)
+from torch_train_ab import model_args  # noqa: E402
+from torch_train_reference import load_torch_reference  # noqa: E402
+
+
+def run(*cmd):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"torch_interop: {' '.join(map(str, cmd))} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
+    return r.stdout + r.stderr
+
+
+def pick_faces(identities, count):
+    by_id = {}
+    for line in open(identities):
+        parts = line.split()
+        if len(parts) == 2:
+            by_id.setdefault(parts[1], []).append(parts[0])
+    picked = []
+    for ident in sorted(by_id, key=lambda i: (-len(by_id[i]), i)):
+        if len(by_id[ident]) >= 4 and len(picked) < count:
+            picked += [(f, ident) for f in sorted(by_id[ident])[:count - len(picked)]]
+    return picked
+
+
+def torch_backbone(R, model_cfg, state):
+    args, pool = model_args(model_cfg)
+    net = R.ResNeXtCBAM(**args)
+    net.load_state_dict(state, strict=True)
+    return net.eval(), pool
+
+
+def torch_embed(net, pool, pngs):
+    x = torch.from_numpy(np.stack([np.asarray(Image.open(p).convert("RGB")) for p in pngs]))
+    x = x.permute(0, 3, 1, 2).float().sub_(127.5).div_(127.5)
+    with torch.no_grad():
+        e, _ = net(F.avg_pool2d(x, pool) if pool > 1 else x)
+    return e.numpy()
+
+
+def compare(what, kd, th, tol):
+    err = float(np.abs(kd - th).max() / np.abs(th).max())
+    ok = kd.shape == th.shape and err <= tol
+    print(json.dumps({"check": what, "faces": int(th.shape[0]), "dim": int(th.shape[1]),
+                      "max_abs_diff_rel": err, "tol": tol, "ok": ok}))
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default=os.path.join(ROOT, "pretrained", "pool_student_full.safetensors"))
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--torch-reference", default=os.path.join(ROOT, "..", "shared", "bench"))
+    ap.add_argument("--count", type=int, default=100)
+    ap.add_argument("--tol", type=float, default=1e-5)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    celeba = os.path.join(a.data, "celeba")
+    if not os.path.isdir(os.path.join(celeba, "aligned")):
+        skip(f"{celeba}/aligned not found (the shared face data)")
+    if os.path.isdir(a.model):  # a run folder: its newest checkpoint, as kdface-eval picks it
+        d = os.path.join(a.model, "checkpoints")
+        a.model = os.path.join(d, sorted(n for n in os.listdir(d) if n.endswith(".safetensors"))[-1])
+    if not os.path.exists(a.model):
+        sys.exit(f"torch_interop: --model {a.model} does not exist")
+    tools = os.path.join(a.build, "tools")
+    R = load_torch_reference(a.torch_reference)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="kdface_interop_") as tmp:
+        faces = pick_faces(os.path.join(celeba, "identities_aligned.txt"), a.count)
+        with open(os.path.join(tmp, "list.txt"), "w") as f:
+            f.writelines(f"{n} {i}\n" for n, i in faces)
+        run(f"{tools}/kdface-data", "align", "--preset", "celeba-aligned", "--in", f"{celeba}/aligned",
+            "--out", f"{tmp}/jpg", "--list", f"{tmp}/list.txt", "--threads", a.threads)
+        os.makedirs(f"{tmp}/png/faces")
+        pngs = []
+        for n, ident in faces:
+            p = f"{tmp}/png/faces/{os.path.splitext(n)[0]}.png"
+            Image.open(f"{tmp}/jpg/{os.path.splitext(n)[0]}.jpg").convert("RGB").save(p)
+            pngs.append(p)
+        with open(f"{tmp}/pngs.txt", "w") as f:
+            f.writelines(p + "\n" for p in pngs)
+
+        # 1. kdface -> PyTorch
+        ck = load_file(a.model)
+        with safe_open(a.model, "pt") as f:
+            meta = json.loads(f.metadata()["meta"])
+        model_cfg = meta["config"]["student"]["model"]
+        state = {k[len("model.backbone."):]: v for k, v in ck.items() if k.startswith("model.backbone.")}
+        net, pool = torch_backbone(R, model_cfg, state)
+        run(f"{tools}/kdface-embed", "--model", a.model, "--aligned", "--list", f"{tmp}/pngs.txt",
+            "--out", f"{tmp}/kd.npy", "--threads", a.threads, "--quiet", "--on-error", "fail")
+        ok &= compare("kdface checkpoint -> torch_reference (strict)", np.load(f"{tmp}/kd.npy"),
+                      torch_embed(net, pool, pngs), a.tol)
+
+        # 2. PyTorch -> kdface: a few SGD steps in torch on these faces, then import.
+        labels = {i: k for k, i in enumerate(sorted({i for _, i in faces}))}
+        y = torch.tensor([labels[i] for _, i in faces])
+        net.train()
+        head = torch.nn.Parameter(torch.randn(len(labels), model_args(model_cfg)[0]["emb"]) * 0.01)
+        opt = torch.optim.SGD(list(net.parameters()) + [head], lr=0.01, momentum=0.9)
+        x = torch.from_numpy(np.stack([np.asarray(Image.open(p).convert("RGB")) for p in pngs]))
+        x = x.permute(0, 3, 1, 2).float().sub_(127.5).div_(127.5)
+        for _ in range(5):
+            e, _ = net(F.avg_pool2d(x, pool) if pool > 1 else x)
+            loss = F.cross_entropy(32 * F.linear(F.normalize(e), F.normalize(head)), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        net.eval()
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, f"{tmp}/torch_sd.safetensors")
+        run(f"{tools}/kdface-import", "--state-dict", f"{tmp}/torch_sd.safetensors", "--model-config",
+            json.dumps(model_cfg), "--out", f"{tmp}/imported.safetensors")
+        run(f"{tools}/kdface-embed", "--model", f"{tmp}/imported.safetensors", "--aligned", "--list",
+            f"{tmp}/pngs.txt", "--out", f"{tmp}/kd2.npy", "--threads", a.threads, "--quiet", "--on-error", "fail")
+        ok &= compare("torch-trained state dict -> kdface-import", np.load(f"{tmp}/kd2.npy"),
+                      torch_embed(net, pool, pngs), a.tol)
+
+        run(f"{tools}/kdface-data", "pack", "--in", f"{tmp}/jpg", "--list", f"{tmp}/list.txt",
+            "--out", f"{tmp}/shards")
+        cfg = {"name": "interop", "seed": 1, "data": {"train": f"{tmp}/shards", "batch": 16, "threads": 1},
+               "student": {"model": model_cfg, "head": {"kind": "arcface", "s": 32.0, "m": 0.3},
+                           "init_checkpoint": f"{tmp}/imported.safetensors"},
+               "loss": {"cls": 1.0}, "optim": {"lr": 0.01, "schedule": "constant"}, "epochs": 10, "max_steps": 3,
+               "log_every": 1,
+               "eval": {"pairs": ""}}
+        with open(f"{tmp}/train.json", "w") as f:
+            json.dump(cfg, f)
+        run(f"{tools}/kdface-train", "--config", f"{tmp}/train.json", "--out", f"{tmp}/run", "--quiet")
+        steps = [json.loads(l) for l in open(f"{tmp}/run/log.jsonl") if '"event":"step"' in l]
+        trained = [s["loss"]["total"] for s in steps]
+        train_ok = len(trained) == 3 and all(np.isfinite(trained)) and steps[-1]["step"] == 3
+        print(json.dumps({"check": "kdface-train from the imported torch model", "steps": 3,
+                          "losses": trained, "ok": bool(train_ok)}))
+        ok &= bool(train_ok)
+    print("torch_interop: " + ("all checks passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
