@@ -12,16 +12,19 @@
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/face_input/face_features.h"
 #include "tools/face_input/face_loader.h"
-#include "tools/kdface-verify/manifest_threshold.h"
+#include "tools/kdface-verify/verify_threshold.h"
 
 namespace {
 
 const char* kUsage =
-    "usage: kdface-verify --model CKPT [--threshold T] [--aligned] [--json] A.jpg B.jpg\n"
+    "usage: kdface-verify --model CKPT [--threshold T | --report REPORT.json [--report-model NAME]] [--aligned]\n"
+    "                     [--json] A.jpg B.jpg\n"
     "\n"
     "  --model CKPT     a shipped model (pretrained/*.safetensors), checkpoint or run folder\n"
     "  --threshold T    same person iff similarity > T (cosine, -1..1); default: the threshold in\n"
     "                   the model's manifest (CKPT with .json), measured on the validation pairs\n"
+    "  --report R       take it from a kdface-eval report.json with insightface scoring (x1)\n"
+    "  --report-model N the model's --name in that report (needed when it scored several)\n"
     "  --aligned        the images are already aligned 112x112 faces (no detection)\n"
     "  --json           one JSON object instead of text\n"
     "Exit status: 0 when both faces were compared (same or not), 1 on an error.\n";
@@ -43,7 +46,7 @@ double parse_threshold(const std::string& v) {
 
 int main(int argc, char** argv) {
   try {
-    std::string model;
+    std::string model, report, report_model;
     std::optional<double> threshold;
     bool aligned = false, as_json = false;
     std::vector<std::string> images;
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
         model = value();
       } else if (a == "--threshold") {
         threshold = parse_threshold(value());
+      } else if (a == "--report") {
+        report = value();
+      } else if (a == "--report-model") {
+        report_model = value();
       } else if (a == "--aligned") {
         aligned = true;
       } else if (a == "--json") {
@@ -73,9 +80,13 @@ int main(int argc, char** argv) {
     KD_CHECK(!model.empty(), "--model is required\n", kUsage);
     KD_CHECK(images.size() == 2, "expected two images, got ", images.size(), "\n", kUsage);
 
+    KD_CHECK(!(threshold && !report.empty()), "give --threshold or --report, not both");
+    KD_CHECK(report_model.empty() || !report.empty(), "--report-model needs --report");
     kd::verifytool::Threshold t;
     if (threshold) {
       t = {*threshold, "--threshold"};
+    } else if (!report.empty()) {
+      t = kd::verifytool::report_threshold(report, report_model);
     } else {
       auto from = kd::verifytool::manifest_threshold(model);
       KD_CHECK(from.has_value(), model,
