@@ -46,6 +46,15 @@ if(KDFACE_HAVE_OPENCV AND dlib_FOUND AND KDFACE_HAVE_TURBOJPEG)
   add_library(kd_opencv INTERFACE)
   target_include_directories(kd_opencv INTERFACE ${KDFACE_OPENCV_INCLUDE})
   target_link_libraries(kd_opencv INTERFACE ${KDFACE_OPENCV_LIBS})
+  # OpenCV's DNN module runs exported ONNX models in the parity test (libopencv-dnn-dev);
+  # nothing in the product links it.
+  find_library(KDFACE_OPENCV_dnn NAMES opencv_dnn)
+  if(KDFACE_OPENCV_dnn)
+    add_library(kd_opencv_dnn INTERFACE)
+    target_link_libraries(kd_opencv_dnn INTERFACE kd_opencv ${KDFACE_OPENCV_dnn})
+  else()
+    message(STATUS "kdface: libopencv_dnn not found, so the OpenCV DNN parity test is not built (scripts/setup.sh installs libopencv-dnn-dev)")
+  endif()
 endif()
 # Where dlib's 68-point landmark model lives (Debian package libdlib-data).
 set(KDFACE_DLIB_LANDMARKS /usr/share/dlib/shape_predictor_68_face_landmarks.dat CACHE FILEPATH

@@ -13,7 +13,8 @@ EMU_BUILD_DIR=${EMU_BUILD_DIR:-build-emu}
 PKGS=(build-essential cmake ninja-build pkg-config git
       nlohmann-json3-dev catch2 libopenblas-dev
       libturbojpeg0-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-      libopencv-objdetect-dev opencv-data libdlib-dev libdlib-data chromium)
+      libopencv-objdetect-dev opencv-data libdlib-dev libdlib-data chromium
+      libonnx-dev libprotobuf-dev libopencv-dnn-dev)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -21,6 +22,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The peers that checks run kdface's models in (never linked into the product): PyTorch,
+# ONNX and ONNX Runtime, from pip. A check whose package is missing skips loudly, naming it.
+py_missing=()
+for m in torch:torch safetensors:safetensors numpy:numpy PIL:pillow onnx:onnx onnxruntime:onnxruntime; do
+  python3 -c "import ${m%%:*}" 2>/dev/null || py_missing+=("${m##*:}")
+done
+if [ ${#py_missing[@]} -gt 0 ]; then
+  echo "setup: pip installing ${py_missing[*]}"
+  python3 -m pip install -q "${py_missing[@]}" || echo "setup: WARNING pip could not install ${py_missing[*]}; the checks that need them will be skipped"
 fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKDFACE_CUDA="${KDFACE_CUDA:-AUTO}"

@@ -8,9 +8,7 @@
    goes through kdface-import, gives the same embeddings in kdface-embed, and trains on in
    kdface-train (student.init_checkpoint) on the same faces packed by kdface-data pack.
 
-The faces are the first identities of celeba/identities_aligned.txt with at least 4 images
-(--count faces in all), aligned by kdface-data align --preset celeba-aligned and re-saved as
-PNG, so both sides read the same pixels (two JPEG decoders may differ by one level).
+The faces: scripts/peer_faces.py (--count real CelebA faces, aligned, as PNG).
 The comparison is max |kdface - torch| over all embedding values, relative to the largest
 |value| (the embeddings are not normalised), and must be at most --tol (default 1e-5).
 
@@ -21,7 +19,6 @@ package or the shared faces are missing.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -45,28 +42,9 @@ except ImportError as e:  # the test is loud about what is missing, never silent
     skip(f"Python package '{e.name}' is not installed (pip install torch safetensors numpy pillow)")
 
 sys.path.insert(0, HERE)
+from peer_faces import prepare_faces, run  # noqa: E402
 from torch_train_ab import model_args  # noqa: E402
 from torch_train_reference import load_torch_reference  # noqa: E402
-
-
-def run(*cmd):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"torch_interop: {' '.join(map(str, cmd))} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
-    return r.stdout + r.stderr
-
-
-def pick_faces(identities, count):
-    by_id = {}
-    for line in open(identities):
-        parts = line.split()
-        if len(parts) == 2:
-            by_id.setdefault(parts[1], []).append(parts[0])
-    picked = []
-    for ident in sorted(by_id, key=lambda i: (-len(by_id[i]), i)):
-        if len(by_id[ident]) >= 4 and len(picked) < count:
-            picked += [(f, ident) for f in sorted(by_id[ident])[:count - len(picked)]]
-    return picked
 
 
 def torch_backbone(R, model_cfg, state):
@@ -115,17 +93,7 @@ def main():
     R = load_torch_reference(a.torch_reference)
     ok = True
     with tempfile.TemporaryDirectory(prefix="kdface_interop_") as tmp:
-        faces = pick_faces(os.path.join(celeba, "identities_aligned.txt"), a.count)
-        with open(os.path.join(tmp, "list.txt"), "w") as f:
-            f.writelines(f"{n} {i}\n" for n, i in faces)
-        run(f"{tools}/kdface-data", "align", "--preset", "celeba-aligned", "--in", f"{celeba}/aligned",
-            "--out", f"{tmp}/jpg", "--list", f"{tmp}/list.txt", "--threads", a.threads)
-        os.makedirs(f"{tmp}/png/faces")
-        pngs = []
-        for n, ident in faces:
-            p = f"{tmp}/png/faces/{os.path.splitext(n)[0]}.png"
-            Image.open(f"{tmp}/jpg/{os.path.splitext(n)[0]}.jpg").convert("RGB").save(p)
-            pngs.append(p)
+        faces, pngs = prepare_faces(tmp, celeba, a.count, tools, a.threads)
         with open(f"{tmp}/pngs.txt", "w") as f:
             f.writelines(p + "\n" for p in pngs)
 

@@ -1,0 +1,47 @@
+"""Real faces for the checks that run a kdface model in another runtime (torch_interop.py,
+onnx_parity.py): the first identities of celeba/identities_aligned.txt with at least 4
+images, aligned by kdface-data align --preset celeba-aligned and re-saved as PNG, so every
+runtime reads the same pixels (two JPEG decoders may differ by one level)."""
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+
+def run(*cmd):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{os.path.basename(sys.argv[0])}: {' '.join(map(str, cmd))} failed ({r.returncode}):\n"
+                 f"{r.stdout}{r.stderr}")
+    return r.stdout + r.stderr
+
+
+def pick_faces(identities, count):
+    by_id = {}
+    for line in open(identities):
+        parts = line.split()
+        if len(parts) == 2:
+            by_id.setdefault(parts[1], []).append(parts[0])
+    picked = []
+    for ident in sorted(by_id, key=lambda i: (-len(by_id[i]), i)):
+        if len(by_id[ident]) >= 4 and len(picked) < count:
+            picked += [(f, ident) for f in sorted(by_id[ident])[:count - len(picked)]]
+    return picked
+
+
+def prepare_faces(tmp, celeba, count, tools, threads):
+    """Returns ([(file, identity)], [png path]); tmp/list.txt lists `file identity`, tmp/jpg
+    holds the aligned JPEGs (for kdface-data pack)."""
+    faces = pick_faces(os.path.join(celeba, "identities_aligned.txt"), count)
+    with open(os.path.join(tmp, "list.txt"), "w") as f:
+        f.writelines(f"{n} {i}\n" for n, i in faces)
+    run(f"{tools}/kdface-data", "align", "--preset", "celeba-aligned", "--in", f"{celeba}/aligned",
+        "--out", f"{tmp}/jpg", "--list", f"{tmp}/list.txt", "--threads", threads)
+    os.makedirs(f"{tmp}/png/faces")
+    pngs = []
+    for n, _ in faces:
+        p = f"{tmp}/png/faces/{os.path.splitext(n)[0]}.png"
+        Image.open(f"{tmp}/jpg/{os.path.splitext(n)[0]}.jpg").convert("RGB").save(p)
+        pngs.append(p)
+    return faces, pngs
