@@ -1,11 +1,13 @@
 // kdface-export's ONNX model run by OpenCV's DNN module (a second runtime, not ours) gives
-// kdface's embeddings of 100 real aligned faces within 1e-4 (relative to the largest value),
-// for every model shipped in pretrained/ or, when set, $KDFACE_ONNX_TEST_MODEL. The ONNX
-// Runtime check of the same export is scripts/onnx_parity.py.
+// kdface's embeddings of 100 real aligned faces within 1e-4 (relative to the largest value):
+// for two small models with random weights and BatchNorm statistics (both heads, input_pool
+// 1 and 2), every model shipped in pretrained/ and, when set, $KDFACE_ONNX_TEST_MODEL. The
+// ONNX Runtime check of the same export is scripts/onnx_parity.py.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,8 @@
 
 #include "data/cv/align.h"
 #include "data/cv/imgio.h"
+#include "engine/checkpoint.h"
+#include "engine/rng.h"
 #include "tests/support/shared_dir.h"
 #include "tests/support/temp_dir.h"
 #include "tools/face_input/face_features.h"
@@ -43,8 +47,36 @@ std::vector<data::Image> real_faces(const fs::path& dir, size_t n) {
   return faces;
 }
 
-std::vector<std::string> models_to_check() {
-  std::vector<std::string> out;
+// Whether k belongs to a BatchNorm (it has running statistics beside it).
+bool sd_has(const models::ResNeXtCBAM& net, const std::string& k) {
+  const std::string base = k.substr(0, k.rfind('.'));
+  return net.state_dict().count(base + ".running_var") > 0;
+}
+
+// A checkpoint whose BatchNorms are far from identity, so a wrong fold shows.
+std::string random_model(const std::string& dir, const nlohmann::json& cfg, uint64_t seed) {
+  models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(cfg, "test"), seed);
+  Generator g(seed + 1);
+  Checkpoint ck;
+  for (auto& [k, v] : net.state_dict()) {
+    Tensor t = v;
+    const auto ends = [&](const char* s) { return k.size() > strlen(s) && k.compare(k.size() - strlen(s), strlen(s), s) == 0; };
+    const bool bn = sd_has(net, k);
+    if (bn && ends("running_var")) t = Tensor::uniform(v.shape(), g, 0.5, 2.0);
+    if (bn && (ends("running_mean") || ends(".bias"))) t = Tensor::randn(v.shape(), g, DType::F32, 0.2);
+    if (bn && ends(".weight")) t = Tensor::uniform(v.shape(), g, 0.5, 1.5);
+    ck.model["backbone." + k] = t;
+  }
+  ck.meta = {{"config", {{"student", {{"model", cfg}}}}}};
+  const std::string path = dir + "/random_" + std::to_string(seed) + ".safetensors";
+  save_checkpoint(path, ck);
+  return path;
+}
+
+std::vector<std::string> models_to_check(const std::string& dir) {
+  std::vector<std::string> out = {
+      random_model(dir, {{"preset", "tiny"}, {"depths", {1, 2, 1, 1}}, {"input_pool", 2}}, 3),
+      random_model(dir, {{"preset", "tiny"}, {"depths", {1, 1, 1, 1}}, {"head", "flatten"}, {"emb", 64}}, 4)};
   if (const char* m = std::getenv("KDFACE_ONNX_TEST_MODEL"); m && *m) out.push_back(m);
   for (const char* stem : {"pool_teacher", "pool_student_basic", "pool_student_full"}) {
     const fs::path p = fs::path(KDFACE_SOURCE_DIR) / "pretrained" / (std::string(stem) + ".safetensors");
@@ -61,8 +93,8 @@ TEST_CASE("OpenCV DNN runs kdface-export's ONNX model to kdface's embeddings", "
     WARN("KDFACE-SKIP: " << dir << " not found (the shared face data)");
     return;
   }
-  const auto models = models_to_check();
-  REQUIRE_FALSE(models.empty());  // the shipped models are in the repository
+  kdtest::TempDir d("onnx_dnn");
+  const auto models = models_to_check(d.p);
   const std::vector<data::Image> faces = real_faces(dir, 100);
   REQUIRE(faces.size() == 100);
   std::vector<cv::Mat> bgr;
@@ -70,7 +102,6 @@ TEST_CASE("OpenCV DNN runs kdface-export's ONNX model to kdface's embeddings", "
   // RGB, (x - 127.5) / 127.5: the normalisation the export's metadata states.
   const cv::Mat blob = cv::dnn::blobFromImages(bgr, 1.0 / 127.5, cv::Size(112, 112), cv::Scalar(127.5, 127.5, 127.5),
                                                /*swapRB=*/true, /*crop=*/false);
-  kdtest::TempDir d("onnx_dnn");
   for (const std::string& m : models) {
     INFO(m);
     auto lb = evaltool::load_backbone(m);
