@@ -27,31 +27,37 @@ try:
     import numpy as np
     import onnx
     import onnxruntime as ort
+    import safetensors  # noqa: F401 -- the random models go through torch and safetensors
+    import torch  # noqa: F401
     from PIL import Image
 except ImportError as e:
-    skip(f"Python package '{e.name}' is not installed (pip install onnx onnxruntime numpy pillow)")
+    skip(f"Python package '{e.name}' is not installed (pip install onnx onnxruntime torch safetensors numpy pillow)")
 
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, run  # noqa: E402
+from peer_faces import prepare_faces, random_kdface_model, run  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", action="append", help="repeatable; default: the three shipped models")
+    ap.add_argument("--model", action="append",
+                    help="repeatable; default: the shipped models, and two random ones (both heads) always")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    models = a.model or [os.path.join(ROOT, "pretrained", f"{m}.safetensors")
-                         for m in ("pool_teacher", "pool_student_basic", "pool_student_full")]
+    shipped = [os.path.join(ROOT, "pretrained", f"{m}.safetensors")
+               for m in ("pool_teacher", "pool_student_basic", "pool_student_full")]
     celeba = os.path.join(a.data, "celeba")
     if not os.path.isdir(os.path.join(celeba, "aligned")):
         skip(f"{celeba}/aligned not found (the shared face data)")
     tools = os.path.join(a.build, "tools")
     ok = True
     with tempfile.TemporaryDirectory(prefix="kdface_onnx_") as tmp:
+        models = a.model or [m for m in shipped if os.path.exists(m)] + [
+            random_kdface_model(tmp, tools, {"preset": "tiny", "depths": [1, 2, 1, 1], "input_pool": 2}, 3),
+            random_kdface_model(tmp, tools, {"preset": "tiny", "depths": [1, 1, 1, 1], "head": "flatten", "emb": 64}, 4)]
         _, pngs = prepare_faces(tmp, celeba, a.count, tools, a.threads)
         with open(f"{tmp}/pngs.txt", "w") as f:
             f.writelines(p + "\n" for p in pngs)

@@ -45,3 +45,33 @@ def prepare_faces(tmp, celeba, count, tools, threads):
         Image.open(f"{tmp}/jpg/{os.path.splitext(n)[0]}.jpg").convert("RGB").save(p)
         pngs.append(p)
     return faces, pngs
+
+
+def random_kdface_model(tmp, tools, model_cfg, seed):
+    """A kdface checkpoint of a freshly initialised torch_reference model whose BatchNorm
+    statistics and affine parameters are far from identity (so every fold and every BN is
+    exercised), made through kdface-import. For checks that run before trained models exist."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_train_ab import model_args
+    from torch_train_reference import load_torch_reference
+
+    R = load_torch_reference(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
+    torch.manual_seed(seed)
+    net = R.ResNeXtCBAM(**model_args(model_cfg)[0])
+    for m in net.modules():
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            with torch.no_grad():
+                m.running_mean.normal_(0, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_(0, 0.2)
+    sd = f"{tmp}/random_{seed}.sd.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, sd)
+    out = f"{tmp}/random_{seed}.safetensors"
+    run(f"{tools}/kdface-import", "--state-dict", sd, "--model-config", json.dumps(model_cfg), "--out", out)
+    return out

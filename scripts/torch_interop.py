@@ -42,7 +42,7 @@ except ImportError as e:  # the test is loud about what is missing, never silent
     skip(f"Python package '{e.name}' is not installed (pip install torch safetensors numpy pillow)")
 
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, run  # noqa: E402
+from peer_faces import prepare_faces, random_kdface_model, run  # noqa: E402
 from torch_train_ab import model_args  # noqa: E402
 from torch_train_reference import load_torch_reference  # noqa: E402
 
@@ -72,7 +72,8 @@ def compare(what, kd, th, tol):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=os.path.join(ROOT, "pretrained", "pool_student_full.safetensors"))
+    ap.add_argument("--model", default=None,
+                    help="default: pretrained/pool_student_full.safetensors, or a random model when it is absent")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--torch-reference", default=os.path.join(ROOT, "..", "shared", "bench"))
@@ -84,12 +85,18 @@ def main():
     celeba = os.path.join(a.data, "celeba")
     if not os.path.isdir(os.path.join(celeba, "aligned")):
         skip(f"{celeba}/aligned not found (the shared face data)")
+    tools = os.path.join(a.build, "tools")
+    shipped = os.path.join(ROOT, "pretrained", "pool_student_full.safetensors")
+    random_dir = tempfile.TemporaryDirectory(prefix="kdface_interop_model_")
+    if a.model is None:
+        a.model = shipped if os.path.exists(shipped) else random_kdface_model(
+            random_dir.name, tools, {"preset": "tiny", "input_pool": 2}, 5)
+        print(f"torch_interop: model {a.model}", flush=True)
     if os.path.isdir(a.model):  # a run folder: its newest checkpoint, as kdface-eval picks it
         d = os.path.join(a.model, "checkpoints")
         a.model = os.path.join(d, sorted(n for n in os.listdir(d) if n.endswith(".safetensors"))[-1])
     if not os.path.exists(a.model):
         sys.exit(f"torch_interop: --model {a.model} does not exist")
-    tools = os.path.join(a.build, "tools")
     R = load_torch_reference(a.torch_reference)
     ok = True
     with tempfile.TemporaryDirectory(prefix="kdface_interop_") as tmp:

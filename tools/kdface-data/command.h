@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/args.h"
+
 namespace kd::tools {
 
 struct Command {
@@ -18,24 +20,6 @@ std::map<std::string, Command>& data_commands();
 
 struct RegisterCommand {
   RegisterCommand(const std::string& name, Command c) { data_commands()[name] = std::move(c); }
-};
-
-// Minimal "--key value" / "--flag" parsing shared by the subcommands; unknown options are
-// errors that list the known ones.
-class Args {
- public:
-  Args(const std::vector<std::string>& args, const std::vector<std::string>& value_opts,
-       const std::vector<std::string>& flag_opts);
-  bool has(const std::string& opt) const;
-  std::string get(const std::string& opt) const;  // required: error names the option
-  std::string get_or(const std::string& opt, const std::string& fallback) const;
-  int get_int_or(const std::string& opt, int fallback) const;
-  bool flag(const std::string& opt) const { return has(opt); }
-  const std::vector<std::string>& positional() const { return positional_; }
-
- private:
-  std::map<std::string, std::string> values_;
-  std::vector<std::string> positional_;
 };
 
 }  // namespace kd::tools

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/check.h"
+#include "tools/cli/args.h"
 #include "tools/kdface-embed/embed_run.h"
 
 namespace {
@@ -29,64 +30,30 @@ const char* kUsage =
     "                     fail: exit 1 at the first image that cannot be embedded, writing nothing\n"
     "  --quiet            no progress line\n";
 
-int64_t to_int(const std::string& opt, const std::string& v) {
-  size_t used = 0;
-  long long x = 0;
-  try {
-    x = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  KD_CHECK(used == v.size() && !v.empty(), opt, ": expected an integer, got '", v, "'");
-  return x;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
+  const kd::tools::ToolSpec spec{
+      "kdface-embed", kUsage,
+      {"--model", "--out", "--in", "--list", "--feature", "--batch", "--threads", "--device", "--on-error"},
+      {"--aligned", "--quiet"}};
+  return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& a) {
     kd::embedtool::EmbedOptions o;
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      } else if (a == "--model") {
-        o.model = value();
-      } else if (a == "--out") {
-        o.out = value();
-      } else if (a == "--in") {
-        o.in_dir = value();
-      } else if (a == "--list") {
-        o.list = value();
-      } else if (a == "--aligned") {
-        o.aligned = true;
-      } else if (a == "--feature") {
-        o.feature = kd::faceinput::parse_feature(value());
-      } else if (a == "--batch") {
-        o.batch = to_int(a, value());
-      } else if (a == "--threads") {
-        o.threads = int(to_int(a, value()));
-        KD_CHECK(o.threads >= 1, "--threads: expected 1..256, got ", o.threads);
-      } else if (a == "--device") {
-        o.device = value();
-      } else if (a == "--on-error") {
-        const std::string p = value();
-        KD_CHECK(p == "skip" || p == "fail", "--on-error: expected skip or fail, got '", p, "'");
-        o.fail_on_error = p == "fail";
-      } else if (a == "--quiet") {
-        o.quiet = true;
-      } else if (a.rfind("--", 0) == 0) {
-        KD_FAIL("unknown option '", a, "'\n", kUsage);
-      } else {
-        o.images.push_back(a);
-      }
-    }
-    KD_CHECK(!o.model.empty() && !o.out.empty(), "--model and --out are required\n", kUsage);
+    o.model = a.get("--model");
+    o.out = a.get("--out");
+    o.images = a.positional();
+    o.in_dir = a.get_or("--in", "");
+    o.list = a.get_or("--list", "");
+    o.aligned = a.flag("--aligned");
+    o.feature = kd::faceinput::parse_feature(a.get_or("--feature", "raw"));
+    o.batch = a.get_int_or("--batch", 64);
+    o.threads = a.get_int_or("--threads", 0);
+    KD_CHECK(!a.has("--threads") || o.threads >= 1, "--threads: expected 1..256, got ", o.threads);
+    o.device = a.get_or("--device", "cpu");
+    const std::string policy = a.get_or("--on-error", "skip");
+    KD_CHECK(policy == "skip" || policy == "fail", "--on-error: expected skip or fail, got '", policy, "'");
+    o.fail_on_error = policy == "fail";
+    o.quiet = a.flag("--quiet");
     const auto s = kd::embedtool::run_embed(o);
     std::fprintf(stderr, "kdface-embed: %lld of %lld images embedded (%lld-d, %.1f img/s) -> %s, index %s\n",
                  static_cast<long long>(s.embedded), static_cast<long long>(s.inputs), static_cast<long long>(s.dim),
@@ -96,8 +63,5 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "kdface-embed: %lld images could not be embedded; the index lists them with the reason\n",
                    static_cast<long long>(s.inputs - s.embedded));
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kdface-embed: %s\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -1,10 +1,9 @@
 // kdface-export: a kdface model as ONNX (opset 13), checked by ONNX's checker. docs/deploy.md.
 #include <cstdio>
-#include <exception>
 #include <filesystem>
-#include <string>
 
 #include "engine/check.h"
+#include "tools/cli/args.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/kdface-export/export_onnx.h"
 
@@ -19,35 +18,15 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    std::string model, out;
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      } else if (a == "--model") {
-        model = value();
-      } else if (a == "--out") {
-        out = value();
-      } else {
-        KD_FAIL("unknown argument '", a, "'\n", kUsage);
-      }
-    }
-    KD_CHECK(!model.empty() && !out.empty(), "--model and --out are required\n", kUsage);
+  const kd::tools::ToolSpec spec{"kdface-export", kUsage, {"--model", "--out"}, {}};
+  return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& a) {
+    KD_CHECK(a.positional().empty(), "unexpected argument '", a.positional()[0], "'\n", kUsage);
+    const std::string out = a.get("--out");
     KD_CHECK(std::filesystem::path(out).extension() == ".onnx", "--out ", out, ": expected a name ending in .onnx");
-    const auto lb = kd::evaltool::load_backbone(model);
+    const auto lb = kd::evaltool::load_backbone(a.get("--model"));
     const auto r = kd::exporttool::export_onnx(*lb.net, lb.run_config["student"]["model"], lb.file, out);
-    std::printf("%s: %lld nodes, %lld initializers, %lld bytes (from %s)\n", out.c_str(),
-                static_cast<long long>(r.nodes), static_cast<long long>(r.initializers),
-                static_cast<long long>(r.bytes), lb.file.c_str());
+    std::printf("%s: %lld nodes, %lld initializers, %lld bytes (from %s)\n", out.c_str(), static_cast<long long>(r.nodes),
+                static_cast<long long>(r.initializers), static_cast<long long>(r.bytes), lb.file.c_str());
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kdface-export: %s\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -1,11 +1,10 @@
 // kdface-import: a PyTorch state dict (safetensors) into a kdface checkpoint. docs/deploy.md.
 #include <cstdio>
-#include <exception>
-#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/check.h"
+#include "tools/cli/args.h"
 #include "tools/kdface-import/import_state_dict.h"
 
 namespace {
@@ -21,41 +20,18 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    std::string in, cfg, out;
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      } else if (a == "--state-dict") {
-        in = value();
-      } else if (a == "--model-config") {
-        cfg = value();
-      } else if (a == "--out") {
-        out = value();
-      } else {
-        KD_FAIL("unknown argument '", a, "'\n", kUsage);
-      }
-    }
-    KD_CHECK(!in.empty() && !cfg.empty() && !out.empty(), "--state-dict, --model-config and --out are required\n",
-             kUsage);
+  const kd::tools::ToolSpec spec{"kdface-import", kUsage, {"--state-dict", "--model-config", "--out"}, {}};
+  return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& a) {
+    KD_CHECK(a.positional().empty(), "unexpected argument '", a.positional()[0], "'\n", kUsage);
     nlohmann::json mc;
     try {
-      mc = nlohmann::json::parse(cfg);
-    } catch (const std::exception& e) {
+      mc = nlohmann::json::parse(a.get("--model-config"));
+    } catch (const nlohmann::json::exception& e) {
       KD_FAIL("--model-config: not valid JSON: ", e.what());
     }
-    const auto s = kd::importtool::import_state_dict(in, mc, out);
-    std::printf("%s: %s tensors, %s parameters -> %s\n", in.c_str(), s["tensors"].dump().c_str(),
-                s["parameters"].dump().c_str(), out.c_str());
+    const auto s = kd::importtool::import_state_dict(a.get("--state-dict"), mc, a.get("--out"));
+    std::printf("%s: %s tensors, %s parameters -> %s\n", a.get("--state-dict").c_str(), s["tensors"].dump().c_str(),
+                s["parameters"].dump().c_str(), a.get("--out").c_str());
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kdface-import: %s\n", e.what());
-    return 1;
-  }
+  });
 }

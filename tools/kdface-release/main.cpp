@@ -1,11 +1,9 @@
 // kdface-release: ships a trained model as a small safetensors file with a manifest (SHA-256,
 // config, commit, commands, verification results). Details in docs/pretrained.md.
 #include <cstdio>
-#include <exception>
-#include <string>
-#include <vector>
 
 #include "engine/check.h"
+#include "tools/cli/args.h"
 #include "tools/kdface-release/release.h"
 
 namespace {
@@ -29,66 +27,36 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    kd::release::ReleaseOptions o;
-    std::string attach, manifest;
-    std::vector<std::string> check;
-    bool checking = false;
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      } else if (a == "--model") {
-        o.model = value();
-      } else if (a == "--out") {
-        o.out = value();
-      } else if (a == "--commit") {
-        o.commit = value();
-      } else if (a == "--command") {
-        o.commands.push_back(value());
-      } else if (a == "--name") {
-        o.name = value();
-      } else if (a == "--backbone-only") {
-        o.backbone_only = true;
-      } else if (a == "--attach") {
-        attach = value();
-      } else if (a == "--manifest") {
-        manifest = value();
-      } else if (a == "--check") {
-        checking = true;
-      } else if (checking && a.rfind("--", 0) != 0) {
-        check.push_back(a);
-      } else {
-        KD_FAIL("unknown argument '", a, "'\n", kUsage);
-      }
-    }
-    if (checking) {
-      KD_CHECK(!check.empty(), "--check: give at least one manifest");
-      for (const auto& m : check) {
+  const kd::tools::ToolSpec spec{"kdface-release", kUsage,
+                                 {"--model", "--out", "--commit", "--command", "--name", "--attach", "--manifest"},
+                                 {"--backbone-only", "--check"}};
+  return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& a) {
+    if (a.flag("--check")) {
+      KD_CHECK(!a.positional().empty(), "--check: give at least one manifest");
+      for (const auto& m : a.positional()) {
         kd::release::verify_manifest(m);
         std::printf("%s: ok\n", m.c_str());
       }
-    } else if (!attach.empty()) {
-      KD_CHECK(!manifest.empty(), "--attach needs --manifest FILE.json");
-      kd::release::attach_report(manifest, attach);
-      std::printf("%s: results from %s attached\n", manifest.c_str(), attach.c_str());
-    } else {
-      KD_CHECK(!o.model.empty() && !o.out.empty(), "--model and --out are required\n", kUsage);
-      const auto m = kd::release::release_model(o);
-      std::printf("%s: %lld bytes, sha256 %s, %lld backbone parameters, step %lld\n%s\n", o.out.c_str(),
-                  static_cast<long long>(m["bytes"].get<int64_t>()), m["sha256"].get<std::string>().c_str(),
-                  static_cast<long long>(m["parameters"].get<int64_t>()),
-                  static_cast<long long>(m["step"].get<int64_t>()),
-                  kd::release::manifest_path_for(o.out).c_str());
+      return 0;
     }
+    KD_CHECK(a.positional().empty(), "unexpected argument '", a.positional()[0], "'\n", kUsage);
+    if (a.has("--attach")) {
+      kd::release::attach_report(a.get("--manifest"), a.get("--attach"));
+      std::printf("%s: results from %s attached\n", a.get("--manifest").c_str(), a.get("--attach").c_str());
+      return 0;
+    }
+    kd::release::ReleaseOptions o;
+    o.model = a.get("--model");
+    o.out = a.get("--out");
+    o.commit = a.get_or("--commit", "");
+    o.commands = a.get_all("--command");
+    o.name = a.get_or("--name", "");
+    o.backbone_only = a.flag("--backbone-only");
+    const auto m = kd::release::release_model(o);
+    std::printf("%s: %lld bytes, sha256 %s, %lld backbone parameters, step %lld\n%s\n", o.out.c_str(),
+                static_cast<long long>(m["bytes"].get<int64_t>()), m["sha256"].get<std::string>().c_str(),
+                static_cast<long long>(m["parameters"].get<int64_t>()), static_cast<long long>(m["step"].get<int64_t>()),
+                kd::release::manifest_path_for(o.out).c_str());
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kdface-release: %s\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/check.h"
+#include "tools/cli/args.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/face_input/face_features.h"
 #include "tools/face_input/face_loader.h"
@@ -45,39 +46,15 @@ double parse_threshold(const std::string& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    std::string model, report, report_model;
+  const kd::tools::ToolSpec spec{"kdface-verify", kUsage, {"--model", "--threshold", "--report", "--report-model"},
+                                 {"--aligned", "--json"}};
+  return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& args) {
+    const std::string model = args.get("--model");
     std::optional<double> threshold;
-    bool aligned = false, as_json = false;
-    std::vector<std::string> images;
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        KD_CHECK(i + 1 < argc, a, ": expected a value after it");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      } else if (a == "--model") {
-        model = value();
-      } else if (a == "--threshold") {
-        threshold = parse_threshold(value());
-      } else if (a == "--report") {
-        report = value();
-      } else if (a == "--report-model") {
-        report_model = value();
-      } else if (a == "--aligned") {
-        aligned = true;
-      } else if (a == "--json") {
-        as_json = true;
-      } else if (a.rfind("--", 0) == 0) {
-        KD_FAIL("unknown option '", a, "'\n", kUsage);
-      } else {
-        images.push_back(a);
-      }
-    }
-    KD_CHECK(!model.empty(), "--model is required\n", kUsage);
+    if (args.has("--threshold")) threshold = parse_threshold(args.get("--threshold"));
+    const std::string report = args.get_or("--report", ""), report_model = args.get_or("--report-model", "");
+    const bool aligned = args.flag("--aligned"), as_json = args.flag("--json");
+    const std::vector<std::string>& images = args.positional();
     KD_CHECK(images.size() == 2, "expected two images, got ", images.size(), "\n", kUsage);
 
     KD_CHECK(!(threshold && !report.empty()), "give --threshold or --report, not both");
@@ -114,8 +91,5 @@ int main(int argc, char** argv) {
                   same ? "same person" : "different people");
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kdface-verify: %s\n", e.what());
-    return 1;
-  }
+  });
 }
