@@ -16,25 +16,14 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def skip(why):
-    print(f"KDFACE-SKIP: {why}")
-    sys.exit(77)
-
-
-try:
-    import numpy as np
-    import onnx
-    import onnxruntime as ort
-    import safetensors  # noqa: F401 -- the random models go through torch and safetensors
-    import torch  # noqa: F401
-    from PIL import Image
-except ImportError as e:
-    skip(f"Python package '{e.name}' is not installed (pip install onnx onnxruntime torch safetensors numpy pillow)")
-
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, random_kdface_model, run  # noqa: E402
+from peer_faces import prepare_faces, random_kdface_model, require, run  # noqa: E402
+
+require("numpy", "onnx", "onnxruntime", "safetensors", "torch", "PIL")
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 def main():

@@ -2,11 +2,25 @@
 onnx_parity.py): the first identities of celeba/identities_aligned.txt with at least 4
 images, aligned by kdface-data align --preset celeba-aligned and re-saved as PNG, so every
 runtime reads the same pixels (two JPEG decoders may differ by one level)."""
+import importlib
 import os
 import subprocess
 import sys
 
-from PIL import Image
+# pip's names where they differ from the module's
+PIP_NAMES = {"PIL": "pillow", "onnxruntime": "onnxruntime", "safetensors": "safetensors"}
+
+
+def require(*modules):
+    """A check whose Python packages are missing is skipped loudly (exit 77, which ctest
+    reports as skipped), naming the package, never silently green."""
+    for m in modules:
+        try:
+            importlib.import_module(m)
+        except ImportError:
+            print(f"KDFACE-SKIP: Python package '{PIP_NAMES.get(m, m)}' is not installed "
+                  f"(pip install {PIP_NAMES.get(m, m)}; scripts/setup.sh does)")
+            sys.exit(77)
 
 
 def run(*cmd):
@@ -33,6 +47,8 @@ def pick_faces(identities, count):
 def prepare_faces(tmp, celeba, count, tools, threads):
     """Returns ([(file, identity)], [png path]); tmp/list.txt lists `file identity`, tmp/jpg
     holds the aligned JPEGs (for kdface-data pack)."""
+    from PIL import Image
+
     faces = pick_faces(os.path.join(celeba, "identities_aligned.txt"), count)
     with open(os.path.join(tmp, "list.txt"), "w") as f:
         f.writelines(f"{n} {i}\n" for n, i in faces)
