@@ -15,6 +15,7 @@
 #include "tests/support/synthetic_face.h"
 #include "tests/support/temp_dir.h"
 #include "tools/kdface-embed/embed_run.h"
+#include "tests/support/student_checkpoint.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,10 +33,7 @@ struct Setup {
 
   Setup() {
     model = d.p + "/m.safetensors";
-    Checkpoint ck;
-    for (auto& [k, v] : net.state_dict()) ck.model["backbone." + k] = v;
-    ck.meta = {{"config", {{"student", {{"model", kModel}}}}}};
-    save_checkpoint(model, ck);
+    save_checkpoint(model, kdtest::student_checkpoint(net, kModel));
     fs::create_directories(d.p + "/faces/sub");
     Generator g(2);
     for (int i = 0; i < 3; ++i) faces.push_back(kdtest::synthetic_face(i, 0, g));

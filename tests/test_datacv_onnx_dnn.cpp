@@ -23,6 +23,7 @@
 #include "tools/face_input/face_features.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/kdface-export/export_onnx.h"
+#include "tests/support/student_checkpoint.h"
 
 namespace fs = std::filesystem;
 using namespace kd;
@@ -57,7 +58,7 @@ bool sd_has(const models::ResNeXtCBAM& net, const std::string& k) {
 std::string random_model(const std::string& dir, const nlohmann::json& cfg, uint64_t seed) {
   models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(cfg, "test"), seed);
   Generator g(seed + 1);
-  Checkpoint ck;
+  Checkpoint ck = kdtest::student_checkpoint(net, cfg);
   for (auto& [k, v] : net.state_dict()) {
     Tensor t = v;
     const auto ends = [&](const char* s) { return k.size() > strlen(s) && k.compare(k.size() - strlen(s), strlen(s), s) == 0; };
@@ -67,7 +68,6 @@ std::string random_model(const std::string& dir, const nlohmann::json& cfg, uint
     if (bn && ends(".weight")) t = Tensor::uniform(v.shape(), g, 0.5, 1.5);
     ck.model["backbone." + k] = t;
   }
-  ck.meta = {{"config", {{"student", {{"model", cfg}}}}}};
   const std::string path = dir + "/random_" + std::to_string(seed) + ".safetensors";
   save_checkpoint(path, ck);
   return path;

@@ -23,6 +23,7 @@
 #include "tools/kdface-eval/eval_options.h"
 #include "tools/kdface-eval/run_evaluation.h"
 #include "tests/support/synthetic_face.h"
+#include "tests/support/student_checkpoint.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -64,12 +65,10 @@ struct Fixture {
       lines.push_back({f, face_name(i, 0), face_name(j, 0), false});
       lines.push_back({f, face_name(k, 1), face_name(i, 1), false});
     }
-    models::ResNeXtConfig cfg = models::ResNeXtConfig::from_json(json{{"preset", "tiny"}, {"depths", {1, 1, 1, 1}}}, "test");
-    models::ResNeXtCBAM net(cfg, 5);
-    Checkpoint ck;
-    for (auto& [k, v] : net.state_dict()) ck.model["backbone." + k] = v;
+    const json model_cfg = {{"preset", "tiny"}, {"depths", {1, 1, 1, 1}}};
+    models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(model_cfg, "test"), 5);
+    Checkpoint ck = kdtest::student_checkpoint(net, model_cfg);
     ck.step = 1;
-    ck.meta = {{"config", {{"student", {{"model", {{"preset", "tiny"}, {"depths", {1, 1, 1, 1}}}}}}}}};
     fs::create_directories(root + "/run/checkpoints");
     save_checkpoint(checkpoint_path(root + "/run/checkpoints", 1), ck);
   }

@@ -32,6 +32,7 @@
 #include "tools/kdface-eval/run_evaluation.h"
 #include "tools/kdface-eval/view_embedder.h"
 #include "tests/support/synthetic_face.h"
+#include "tests/support/student_checkpoint.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -82,10 +83,8 @@ struct Fixture {
     write_file_atomic(pairs, tsv);
     // A checkpoint as kdface-train writes it: "backbone."-prefixed weights, the run config.
     models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(model_cfg, "test"), 5);
-    Checkpoint ck;
-    for (auto& [k, v] : net.state_dict()) ck.model["backbone." + k] = v;
+    Checkpoint ck = kdtest::student_checkpoint(net, model_cfg);
     ck.step = 42;
-    ck.meta = {{"config", {{"student", {{"model", model_cfg}}}}}};
     fs::create_directories(root + "/run/checkpoints");
     ckpt = checkpoint_path(root + "/run/checkpoints", 42);
     save_checkpoint(ckpt, ck);

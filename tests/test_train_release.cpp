@@ -18,6 +18,7 @@
 #include "models/resnext_cbam.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/kdface-release/release.h"
+#include "tests/support/student_checkpoint.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -36,17 +37,15 @@ struct Run {
     fs::remove_all(root);
     run = root + "/run";
     models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(kModel, "test"), 3);
-    Checkpoint ck;
-    for (auto& [k, v] : net.state_dict()) {
-      ck.model["backbone." + k] = v;
-      backbone[k] = v;
-    }
+    Checkpoint ck = kdtest::student_checkpoint(net, kModel);
+    backbone = net.state_dict();
     Generator g(9);
     ck.model["head.w"] = Tensor::randn({7, 128}, g);
     ck.optim["momentum.head.w"] = Tensor::randn({7, 128}, g);
     ck.step = 20;
     ck.epoch = 2;
-    ck.meta = {{"config", {{"student", {{"model", kModel}}}, {"seed", 5}}}, {"classes", 7}};
+    ck.meta["config"]["seed"] = 5;
+    ck.meta["classes"] = 7;
     fs::create_directories(run + "/checkpoints");
     save_checkpoint(checkpoint_path(run + "/checkpoints", 20), ck);  // older: not the one shipped
     ck.step = 40;
