@@ -6,8 +6,8 @@
 
 namespace kd {
 
-Progress::Progress(std::string label, int64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total) {
+Progress::Progress(std::string label, int64_t total, std::string unit, int64_t already_done)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), done_(already_done), base_(already_done) {
   start_ = std::chrono::steady_clock::now();
   last_draw_ = start_ - std::chrono::hours(1);
   tty_ = isatty(fileno(stderr)) != 0;
@@ -23,7 +23,7 @@ double Progress::elapsed() const {
 
 double Progress::rate() const {
   double t = elapsed();
-  return t > 0 ? double(done_) / t : 0.0;
+  return t > 0 ? double(done_ - base_) / t : 0.0;
 }
 
 std::string Progress::format_seconds(double s) {

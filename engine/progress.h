@@ -11,7 +11,9 @@ namespace kd {
 class Progress {
  public:
   // total <= 0: unknown total (no ETA). unit names what is counted ("img", "step").
-  Progress(std::string label, int64_t total, std::string unit = "it");
+  // already_done: work finished before this process (a resumed run); the bar starts there
+  // and the rate and ETA count only what this process does.
+  Progress(std::string label, int64_t total, std::string unit = "it", int64_t already_done = 0);
   ~Progress();  // finishes the line if finish() was not called
 
   void update(int64_t done, const std::string& extra = "");  // absolute count
@@ -26,7 +28,7 @@ class Progress {
   void draw(bool final_line);
 
   std::string label_, unit_, extra_;
-  int64_t total_, done_ = 0;
+  int64_t total_, done_ = 0, base_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool tty_, finished_ = false;
 };

@@ -23,18 +23,24 @@ Tensor kd_logit(const Tensor& z_student, const Tensor& z_teacher, double T) {
   return kd_softmax_kl(z_student, z_teacher, T);
 }
 
-Tensor kd_attention(const std::vector<AttentionMaps>& student, const std::vector<AttentionMaps>& teacher) {
+Tensor kd_attention(const std::vector<AttentionMaps>& student, const std::vector<AttentionMaps>& teacher,
+                    bool channel_maps) {
   KD_CHECK(!student.empty() && student.size() == teacher.size(), "kd_attention: ", student.size(),
            " student stages vs ", teacher.size(), " teacher stages");
   Tensor total;
   for (size_t i = 0; i < student.size(); ++i) {
     const auto& s = student[i];
     const auto& t = teacher[i];
-    check_shape(t.ca, s.ca.shape(), "kd_attention: teacher channel map");
     check_shape(t.sa, s.sa.shape(), "kd_attention: teacher spatial map");
-    Tensor rc = add_scalar(scale(cosine_rows(flatten(s.ca), flatten(t.ca)), -1.0), 1.0);
     Tensor rs = add_scalar(scale(cosine_rows(flatten(s.sa), flatten(t.sa)), -1.0), 1.0);
-    Tensor stage = scale(mean(add(rc, rs)), 0.5);
+    Tensor stage;
+    if (channel_maps) {
+      check_shape(t.ca, s.ca.shape(), "kd_attention: teacher channel map");
+      Tensor rc = add_scalar(scale(cosine_rows(flatten(s.ca), flatten(t.ca)), -1.0), 1.0);
+      stage = scale(mean(add(rc, rs)), 0.5);
+    } else {
+      stage = mean(rs);
+    }
     total = total.defined() ? add(total, stage) : stage;
   }
   return total;

@@ -18,8 +18,11 @@ struct AttentionMaps {
   Tensor ca, sa;
 };
 // sum over stages of mean over the batch of ((1 - cos(ca_s, ca_t)) + (1 - cos(sa_s, sa_t))) / 2,
-// maps flattened per sample (seed 000, eq. 7-8; A-SKD).
-Tensor kd_attention(const std::vector<AttentionMaps>& student, const std::vector<AttentionMaps>& teacher);
+// maps flattened per sample (seed 000, eq. 7-8; A-SKD). Channel maps compare channel c with
+// channel c, so they only mean something between equal widths; channel_maps = false keeps the
+// spatial term alone (sum over stages of mean of 1 - cos(sa_s, sa_t)) for a narrower student.
+Tensor kd_attention(const std::vector<AttentionMaps>& student, const std::vector<AttentionMaps>& teacher,
+                    bool channel_maps = true);
 
 // mean over the batch of 1 - cos(f_s, f_t) (seed 002, instance level).
 Tensor kd_instance(const Tensor& f_student, const Tensor& f_teacher);

@@ -53,11 +53,15 @@ double LossWeights::weight(const std::string& name) const {
 LossTerms::LossTerms(LossWeights weights) : weights_(std::move(weights)) {}
 
 void LossTerms::add(const std::string& name, const Tensor& value) {
+  KD_CHECK(value.defined(), "loss term '", name, "' is an undefined tensor");
+  add(name, value, value.numel() == 1 ? value.item() : 0.0);
+}
+
+void LossTerms::add(const std::string& name, const Tensor& value, double v) {
   const double w = weights_.weight(name);  // throws for an unknown term
   for (auto& t : terms_) KD_CHECK(t.name != name, "loss term '", name, "' added twice in one step");
   KD_CHECK(value.defined(), "loss term '", name, "' is an undefined tensor");
   KD_CHECK(value.numel() == 1, "loss term '", name, "' must be a scalar, got shape ", shape_str(value.shape()));
-  const double v = value.item();
   KD_CHECK(std::isfinite(v), "loss term '", name, "' is ", v, " (weight ", w, ")");
   terms_.push_back({name, value, v});
 }

@@ -43,6 +43,9 @@ class LossTerms {
   // value: a one-element tensor. Throws kd::Error when the name has no weight, was already
   // added, or the value is NaN/Inf (the message names the term; the trainer adds the step).
   void add(const std::string& name, const Tensor& value);
+  // The same with value's number already read by the caller (host == value.item()), so a
+  // term costs one device read.
+  void add(const std::string& name, const Tensor& value, double host);
 
   // sum over added terms of weight * term; terms of weight 0 are logged but left out, so a
   // disabled term costs no backward. Throws if no term with a nonzero weight was added.

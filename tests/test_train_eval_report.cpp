@@ -28,9 +28,9 @@
 
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/kdface-eval/eval_options.h"
-#include "tools/kdface-eval/pair_faces.h"
+#include "eval/views/pair_faces.h"
 #include "tools/kdface-eval/run_evaluation.h"
-#include "tools/kdface-eval/view_embedder.h"
+#include "eval/views/face_views.h"
 #include "tests/support/synthetic_face.h"
 #include "tests/support/student_checkpoint.h"
 
@@ -357,6 +357,13 @@ TEST_CASE("kdface-eval: errors name the option or the file", "[eval_report]") {
   c = o;
   c.scales = {3};
   throws_with(c, "--scales");
+  c = o;
+  c.degrade = "bicubic";
+  throws_with(c, "--degrade: expected paper, askd or a JSON");
+  c.degrade = "{\"protocol\": \"paper\", \"noise\": 3}";
+  throws_with(c, "--degrade");  // strict: the unknown key is named
+  c.degrade = "{\"protocol\": ";
+  throws_with(c, "--degrade: not valid JSON");
   c = o;
   c.names = {"a", "b"};
   throws_with(c, "--name");

@@ -1,6 +1,7 @@
 // Every recipe in configs/ trains a few steps on the CPU with tiny shapes (overrides, not
 // separate fake recipes); a killed-and-resumed run reproduces the uninterrupted one bit for
-// bit; a diverging run stops naming the step and the term and keeps its last checkpoint.
+// bit; a diverging run stops naming the step and the term and keeps its last checkpoint; an
+// epoch's evaluation is exactly what kdface-eval reports for the checkpoint of that step.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "engine/checkpoint.h"
 #include "engine/config.h"
 #include "engine/rng.h"
+#include "tools/kdface-eval/run_evaluation.h"
 #include "train/trainer.h"
 #include "tests/support/synthetic_face.h"
 
@@ -158,27 +160,82 @@ TEST_CASE("every recipe in configs/ runs a few steps with tiny shapes", "[train]
   }
 }
 
-TEST_CASE("epoch evaluation on a pair list writes verification accuracy", "[train]") {
-  json cfg = load_tiny("kd_full.json", tiny_teacher());
-  apply_override(cfg, "max_steps=0");
-  apply_override(cfg, "epochs=1");  // 24 images / batch 4 = 6 steps, then the evaluation
-  std::string out = fixture().root + "/eval_run";
-  train::RunSummary s = run(cfg, out);
-  CHECK(s.steps == 6);
-  CHECK(s.best_accuracy >= 0.0);
-  CHECK(s.best_accuracy <= 1.0);
-  bool seen = false;
-  std::ifstream in(out + "/log.jsonl");
+std::vector<json> eval_lines(const std::string& run_dir) {
+  std::vector<json> out;
+  std::ifstream in(run_dir + "/log.jsonl");
   std::string line;
   while (std::getline(in, line)) {
     json j = json::parse(line);
-    if (j["event"] != "eval") continue;
-    seen = true;
-    CHECK(j["scales"].contains("1"));
-    CHECK(j["scales"].contains("4"));
-    CHECK(j["scales"]["4"]["folds"].size() == 10);
+    if (j["event"] == "eval") out.push_back(j);
   }
-  CHECK(seen);
+  return out;
+}
+
+TEST_CASE("an epoch's evaluation equals kdface-eval on the checkpoint of that step", "[train][eval]") {
+  json cfg = load_tiny("kd_full.json", tiny_teacher());
+  apply_override(cfg, "max_steps=0");
+  apply_override(cfg, "epochs=1");  // 24 images / batch 4 = 6 steps, then the evaluation
+  apply_override(cfg, "eval.batch=5");
+  // Noise draws from the degradation seeds: a different seed rule would change the scores.
+  apply_override(cfg, "data.degrade={\"protocol\": \"paper\", \"noise_std\": 6}");
+  std::string out = fixture().root + "/eval_run";
+  train::RunSummary s = run(cfg, out);
+  CHECK(s.steps == 6);
+  std::vector<json> evals = eval_lines(out);
+  REQUIRE(evals.size() == 1);
+  const json& ev = evals[0];
+  CHECK(ev["step"] == 6);
+  CHECK(ev["pairs"] == 20);
+  CHECK(ev["unscored_pairs"] == 0);
+  CHECK(s.best_accuracy == ev["accuracy"].get<double>());
+
+  evaltool::EvalOptions o;
+  o.models = {out};  // its newest checkpoint: step 6, the step the evaluation ran at
+  o.pairs = fixture().pairs;
+  o.root = fixture().faces;
+  o.scales = {1, 4};
+  o.scoring = {"askd"};
+  o.degrade = cfg["data"]["degrade"].dump();  // as a user passes a run's data.degrade
+  o.batch = 5;
+  o.quiet = true;
+  eval::EvalReport rep = evaltool::run_evaluation(o);
+  REQUIRE(rep.entries.size() == 2);
+  for (const eval::ReportEntry& e : rep.entries) {
+    INFO("x" << e.scale);
+    const json& t = ev["scales"][std::to_string(e.scale)];
+    // Exact: the same views, seeds, batches and scoring, so the same floats.
+    CHECK(t["mean"].get<double>() == e.result.mean);
+    CHECK(t["std"].get<double>() == e.result.std);
+    REQUIRE(t["folds"].size() == e.result.folds.size());
+    for (size_t k = 0; k < e.result.folds.size(); ++k) {
+      CHECK(t["folds"][k]["accuracy"].get<double>() == e.result.folds[k].accuracy);
+      CHECK(t["folds"][k]["threshold"].get<double>() == e.result.folds[k].threshold);
+    }
+    // Fold accuracies sit on a threshold grid and can survive a changed score; a TAR@FAR
+    // threshold is one pair's score itself, so it catches any difference in the views.
+    REQUIRE(t["tar_at_far"].size() == e.result.tar_at_far.size());
+    for (size_t k = 0; k < e.result.tar_at_far.size(); ++k)
+      CHECK(t["tar_at_far"][k]["threshold"].get<double>() == e.result.tar_at_far[k].threshold);
+  }
+}
+
+TEST_CASE("an evaluation image that is missing leaves its pair unscored, not the run stopped", "[train][eval]") {
+  const std::string gone = "aligned/id0_0.jpg";  // in the same pairs of folds 0, 4 and 8
+  json cfg = load_tiny("student_baseline.json", "");
+  apply_override(cfg, "max_steps=0");
+  apply_override(cfg, "epochs=1");
+  std::string faces = fixture().root + "/faces_missing";
+  fs::remove_all(faces);
+  fs::create_directories(faces);
+  fs::copy(fixture().faces, faces, fs::copy_options::recursive);
+  fs::remove(faces + "/" + gone);
+  apply_override(cfg, "eval.root=" + faces);
+  std::string out = fixture().root + "/eval_missing_run";
+  run(cfg, out);
+  std::vector<json> evals = eval_lines(out);
+  REQUIRE(evals.size() == 1);
+  CHECK(evals[0]["unscored_pairs"] == 3);
+  CHECK(evals[0]["pairs"] == 17);
 }
 
 TEST_CASE("a killed and resumed run reproduces the uninterrupted run bit for bit", "[train][resume]") {
@@ -278,4 +335,50 @@ TEST_CASE("config errors name the key", "[train][config]") {
   std::string out = fixture().root + "/reuse";
   run(out_dir_reuse, out);
   CHECK_THROWS_WITH(run(out_dir_reuse, out), Catch::Contains("--resume"));
+}
+
+TEST_CASE("the loss table's rules are config errors naming the term", "[train][config]") {
+  auto throws = [](json cfg, const std::string& set, const std::string& text) {
+    apply_override(cfg, set);
+    INFO(set);
+    CHECK_THROWS_WITH(train::parse_train_config(cfg, "test"), Catch::Contains(text));
+  };
+  json student = load_tiny("student_baseline.json", "");
+  throws(student, "loss.kd_logit=1", "loss.kd_logit is > 0 but there is no \"teacher\" section");
+  throws(student, "loss.cls=-1", "loss.cls");
+  json zero = student;
+  apply_override(zero, "loss.embed_kd=0");  // a zero weight needs nothing
+  CHECK_NOTHROW(train::parse_train_config(zero, "test"));
+  json kd = load_tiny("kd_full.json", tiny_teacher());
+  throws(kd, "loss.embed_kd=1", "loss.embed_kd: > 0 needs student.subdecision");
+  throws(kd, "loss.kd_attention_maps=\"channel\"", "loss.kd_attention_maps");
+  json no_labels = kd;
+  apply_override(no_labels, "data.labels=false");
+  throws(no_labels, "loss.cls=1", "data.labels is false, so loss.cls must be 0");
+  CHECK(train::parse_train_config(kd, "test").loss.needs_teacher());
+  CHECK_FALSE(train::parse_train_config(student, "test").loss.needs_teacher());
+}
+
+TEST_CASE("channel attention KD between different widths stops at start-up with the way out", "[train][config]") {
+  json cfg = load_tiny("kd_attention.json", tiny_teacher());
+  apply_override(cfg, "student.model={\"preset\": \"tiny\", \"depths\": [1, 1, 1, 1], \"widths\": [16, 32, 64, 128]}");
+  apply_override(cfg, "eval.pairs=\"\"");
+  CHECK_THROWS_WITH(run(cfg, fixture().root + "/widths"), Catch::Contains("loss.kd_attention_maps to \"spatial\""));
+  apply_override(cfg, "loss.kd_attention_maps=\"spatial\"");
+  train::RunSummary s = run(cfg, fixture().root + "/widths_spatial");
+  CHECK(s.steps == 2);
+  CHECK(std::isfinite(s.last_loss));
+}
+
+TEST_CASE("a run written before a config key existed resumes under that key's default", "[train][resume]") {
+  json cfg = load_tiny("kd_attention.json", tiny_teacher());
+  apply_override(cfg, "eval.pairs=\"\"");
+  apply_override(cfg, "max_steps=4");
+  std::string out = fixture().root + "/older_config";
+  run(cfg, out, 2);
+  json saved = json::parse(read_file(out + "/config.json"));
+  saved["loss"].erase("kd_attention_maps");  // as written before the key was added
+  write_file_atomic(out + "/config.json", saved.dump(2));
+  train::RunSummary s = run(cfg, out, 0, true);
+  CHECK(s.steps == 4);
 }

@@ -6,11 +6,10 @@
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/rng.h"
-#include "kernels/elementwise/elementwise.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/shape/shape_ops.h"
-#include "losses/kd_losses.h"
 #include "losses/loss_terms.h"
+#include "train/loss_table.h"
 
 namespace kd::train {
 
@@ -24,60 +23,42 @@ LossStep::LossStep(const TrainConfig& cfg, StudentNet& student, TeacherNet* teac
     : cfg_(cfg), student_(student), teacher_(teacher) {}
 
 LossValues LossStep::compute(const data::Batch& batch, int64_t step) {
-  const LossWeights& w = cfg_.loss;
-  // Every term the config can weigh, in logging order; zero weights are simply not computed.
-  losses::LossTerms terms(losses::LossWeights({{"cls", w.cls},
-                                               {"kd_logit", w.kd_logit},
-                                               {"kd_attention", w.kd_attention},
-                                               {"kd_instance", w.kd_instance},
-                                               {"kd_relation", w.kd_relation},
-                                               {"feature_mimic", w.feature_mimic},
-                                               {"subdecision_cls", w.subdecision_cls},
-                                               {"subdecision_kl", w.subdecision_kl},
-                                               {"embed_kd", w.embed_kd}}));
+  const LossConfig& lc = cfg_.loss;
   if (cfg_.head_m_warmup > 0 && student_.head)
     student_.head->set_margin(cfg_.head_m * std::min(1.0, double(step + 1) / double(cfg_.head_m_warmup)));
-  LossValues out;
-  // A non-finite term stops the run; the first one found is reported.
-  auto term = [&](const std::string& name, const Tensor& v) {
-    double x = v.item();
-    if (!std::isfinite(x)) {
-      if (out.finite) {
-        out.finite = false;
-        out.bad_term = name;
-        out.bad_value = x;
-      }
-      out.values[name] = x;
-      return;
-    }
-    terms.add(name, v);
-  };
 
   models::BackboneOutput t_out;
-  Tensor t_logits;
-  if (w.needs_teacher()) {
+  if (lc.needs_teacher()) {
     autograd::NoGradGuard ng;
     t_out = teacher_->backbone->forward(pick_input(batch, cfg_.teacher_input));
-    if (w.kd_logit > 0) t_logits = scale(teacher_->head->cosine(t_out.embedding), cfg_.head_s);
   }
-
   models::BackboneOutput s_out = student_.backbone->forward(pick_input(batch, cfg_.student_input));
-  const Tensor& emb = s_out.embedding;
-  if (w.cls > 0) term("cls", student_.head->loss(emb, batch.label));
-  if (w.kd_logit > 0)
-    term("kd_logit", losses::kd_logit(scale(student_.head->cosine(emb), cfg_.head_s), t_logits, w.kd_T));
-  if (w.kd_attention > 0) term("kd_attention", losses::kd_attention(s_out.attention, t_out.attention));
-  if (w.kd_instance > 0) term("kd_instance", losses::kd_instance(emb, t_out.embedding));
-  if (w.kd_relation > 0) term("kd_relation", losses::kd_relation(emb, t_out.embedding));
-  if (w.feature_mimic > 0) term("feature_mimic", student_.mimic->forward(emb, t_out.embedding));
+  losses::SubDecisionOut sd;
+  LossValues out;
   if (student_.subdecision) {
     // Dropout masks keyed by (run seed, step): a resumed step draws the same masks.
-    losses::SubDecisionOut sd = student_.subdecision->forward(flatten(s_out.features), batch.label,
-                                                              mix64(cfg_.seed ^ 0x5d5d5d5dULL, uint64_t(step)), true);
-    if (w.subdecision_cls > 0) term("subdecision_cls", sd.cosface);
-    if (w.subdecision_kl > 0) term("subdecision_kl", sd.kl);
-    if (w.embed_kd > 0) term("embed_kd", losses::kd_instance(sd.embedding, t_out.embedding));
+    sd = student_.subdecision->forward(flatten(s_out.features), batch.label,
+                                       mix64(cfg_.seed ^ 0x5d5d5d5dULL, uint64_t(step)), true);
     out.values["consistency"] = mean(sd.consistency).item();
+  }
+
+  const TermInputs in{cfg_, batch, student_, s_out, teacher_, t_out, student_.subdecision ? &sd : nullptr};
+  losses::LossTerms terms(lc.weights);
+  for (const LossTermSpec& spec : loss_table()) {
+    if (lc.weight(spec.name) == 0) continue;  // not computed at all
+    const Tensor v = spec.compute(in);
+    const double x = v.item();  // the one host read of this term
+    if (!std::isfinite(x)) {
+      // A non-finite term stops the run; the first one found is reported.
+      if (out.finite) {
+        out.finite = false;
+        out.bad_term = spec.name;
+        out.bad_value = x;
+      }
+      out.values[spec.name] = x;
+      continue;
+    }
+    terms.add(spec.name, v, x);
   }
   if (!out.finite) return out;
   out.total = terms.total();

@@ -37,6 +37,27 @@ std::map<std::string, Tensor> with_prefix(const std::map<std::string, Tensor>& s
   return out;
 }
 
+// Said at start-up rather than as a shape error at the first step.
+void check_attention_pair(const TrainConfig& cfg, const models::ResNeXtConfig& teacher) {
+  if (cfg.loss.weight("kd_attention") <= 0) return;
+  auto student = models::ResNeXtConfig::from_json(cfg.student_model, "student.model");
+  auto list = [](const std::vector<int64_t>& v) {
+    std::string s;
+    for (auto x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
+    return "[" + s + "]";
+  };
+  KD_CHECK(student.depths.size() == teacher.depths.size(), "loss.kd_attention: the student has ",
+           student.depths.size(), " stages and the teacher ", teacher.depths.size(),
+           "; attention maps are compared stage by stage");
+  KD_CHECK(student.size / student.input_pool == teacher.size / teacher.input_pool,
+           "loss.kd_attention: the student runs at ", student.size / student.input_pool, " px and the teacher at ",
+           teacher.size / teacher.input_pool, " px (size / input_pool), so their spatial maps differ in size");
+  KD_CHECK(cfg.loss.kd_attention_maps != "both" || student.widths == teacher.widths,
+           "loss.kd_attention: channel maps are compared channel by channel, but student.model.widths ",
+           list(student.widths), " differ from teacher.model.widths ", list(teacher.widths),
+           "; give both the same widths, or set loss.kd_attention_maps to \"spatial\"");
+}
+
 }  // namespace
 
 StudentNet::StudentNet(const TrainConfig& cfg, int64_t classes) {
@@ -51,7 +72,7 @@ StudentNet::StudentNet(const TrainConfig& cfg, int64_t classes) {
         "subdecision", std::make_shared<losses::SubDecisionHead>(flat_feature_dim(mcfg), mcfg.emb, classes,
                                                                  cfg.subdecision_n, cfg.subdecision_drop, cfg.head_s,
                                                                  cfg.head_m, mix64(cfg.seed, 3)));
-  if (cfg.loss.feature_mimic > 0) {
+  if (cfg.loss.weight("feature_mimic") > 0) {
     int64_t teacher_emb = models::ResNeXtConfig::from_json(cfg.teacher_model, "teacher.model").emb;
     mimic = register_module("mimic", std::make_shared<losses::FeatureMimic>(mcfg.emb, teacher_emb, mix64(cfg.seed, 4)));
   }
@@ -65,6 +86,7 @@ StudentNet::StudentNet(const TrainConfig& cfg, int64_t classes) {
 
 TeacherNet::TeacherNet(const TrainConfig& cfg, int64_t classes) {
   auto mcfg = models::ResNeXtConfig::from_json(cfg.teacher_model, "teacher.model");
+  check_attention_pair(cfg, mcfg);
   backbone = register_module("backbone", std::make_shared<models::ResNeXtCBAM>(mcfg, 0));
   source = resolve_checkpoint(cfg.teacher_checkpoint, "teacher.checkpoint");
   Checkpoint ck = load_checkpoint(source);
@@ -81,11 +103,11 @@ TeacherNet::TeacherNet(const TrainConfig& cfg, int64_t classes) {
                                                                           cfg.head_m, 0));
       head->load_state_dict(hsd, true);
     } else {
-      KD_CHECK(cfg.loss.kd_logit == 0, source, ": the teacher's head has ", tc, " classes but the training data has ",
+      KD_CHECK(cfg.loss.weight("kd_logit") == 0, source, ": the teacher's head has ", tc, " classes but the training data has ",
                classes, "; logit KD needs the same identities (set loss.kd_logit to 0 or use a matching teacher)");
     }
   }
-  KD_CHECK(cfg.loss.kd_logit == 0 || head, source, ": loss.kd_logit needs a teacher with a classification head");
+  KD_CHECK(cfg.loss.weight("kd_logit") == 0 || head, source, ": loss.kd_logit needs a teacher with a classification head");
   eval();
   for (auto& p : parameters()) p.requires_grad_(false);
 }

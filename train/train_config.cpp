@@ -2,12 +2,31 @@
 
 #include "engine/check.h"
 #include "engine/config.h"
+#include "train/loss_table.h"
 
 namespace kd::train {
 
 using nlohmann::json;
 
+LossConfig::LossConfig() {
+  std::vector<std::pair<std::string, double>> w;
+  for (const LossTermSpec& t : loss_table()) w.emplace_back(t.name, t.default_weight);
+  weights = losses::LossWeights(std::move(w));
+}
+
+bool LossConfig::needs_teacher() const {
+  for (const LossTermSpec& t : loss_table())
+    if (t.needs_teacher && weight(t.name) > 0) return true;
+  return false;
+}
+
 namespace {
+
+nlohmann::json loss_json(const LossConfig& l) {
+  nlohmann::json j = {{"kd_T", l.kd_T}, {"kd_attention_maps", l.kd_attention_maps}};
+  for (const auto& [name, w] : l.weights.items()) j[name] = w;
+  return j;
+}
 
 void check_one_of(const std::string& what, const std::string& v, const std::vector<std::string>& allowed) {
   for (auto& a : allowed)
@@ -77,24 +96,18 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   }
 
   ConfigReader loss = root.child("loss");
-  LossWeights& w = c.loss;
-  w.cls = loss.get_or<double>("cls", w.cls);
-  w.kd_logit = loss.get_or<double>("kd_logit", w.kd_logit);
-  w.kd_T = loss.get_or<double>("kd_T", w.kd_T);
-  KD_CHECK(w.kd_T > 0, where, "loss.kd_T: expected > 0, got ", w.kd_T);
-  w.kd_attention = loss.get_or<double>("kd_attention", w.kd_attention);
-  w.kd_instance = loss.get_or<double>("kd_instance", w.kd_instance);
-  w.kd_relation = loss.get_or<double>("kd_relation", w.kd_relation);
-  w.feature_mimic = loss.get_or<double>("feature_mimic", w.feature_mimic);
-  w.subdecision_kl = loss.get_or<double>("subdecision_kl", w.subdecision_kl);
-  w.subdecision_cls = loss.get_or<double>("subdecision_cls", w.subdecision_cls);
-  w.embed_kd = loss.get_or<double>("embed_kd", w.embed_kd);
-  KD_CHECK(!w.needs_teacher() || c.has_teacher, where,
-           "a KD loss weight is > 0 but there is no \"teacher\" section (model + checkpoint)");
-  KD_CHECK(!(w.subdecision_kl > 0 || w.subdecision_cls > 0) || c.subdecision, where,
-           "loss.subdecision_*: > 0 needs student.subdecision");
-  KD_CHECK(c.use_labels || (w.cls == 0 && w.subdecision_cls == 0 && w.kd_logit == 0), where,
-           "data.labels is false, so loss.cls, loss.subdecision_cls and loss.kd_logit must be 0");
+  c.loss.weights = losses::LossWeights::from_config(loss, c.loss.weights.items());  // defaults: the table's
+  c.loss.kd_T = loss.get_or<double>("kd_T", c.loss.kd_T);
+  KD_CHECK(c.loss.kd_T > 0, where, "loss.kd_T: expected > 0, got ", c.loss.kd_T);
+  c.loss.kd_attention_maps = loss.get_or<std::string>("kd_attention_maps", c.loss.kd_attention_maps);
+  check_one_of(where + "loss.kd_attention_maps", c.loss.kd_attention_maps, {"both", "spatial"});
+  for (const LossTermSpec& t : loss_table()) {
+    if (c.loss.weight(t.name) == 0) continue;
+    KD_CHECK(!t.needs_teacher || c.has_teacher, where, "loss.", t.name,
+             " is > 0 but there is no \"teacher\" section (model + checkpoint)");
+    KD_CHECK(!t.needs_subdecision || c.subdecision, where, "loss.", t.name, ": > 0 needs student.subdecision");
+    KD_CHECK(!t.needs_labels || c.use_labels, where, "data.labels is false, so loss.", t.name, " must be 0");
+  }
 
   ConfigReader optim = root.child("optim");
   c.lr = optim.get_or<double>("lr", c.lr);
@@ -135,7 +148,6 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
 }
 
 json to_json(const TrainConfig& c) {
-  const LossWeights& w = c.loss;
   json j = {
       {"name", c.name},
       {"seed", c.seed},
@@ -149,10 +161,7 @@ json to_json(const TrainConfig& c) {
        {{"model", c.student_model},
         {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}, {"m_warmup", c.head_m_warmup}}},
         {"init_checkpoint", c.init_checkpoint}}},
-      {"loss",
-       {{"cls", w.cls}, {"kd_logit", w.kd_logit}, {"kd_T", w.kd_T}, {"kd_attention", w.kd_attention},
-        {"kd_instance", w.kd_instance}, {"kd_relation", w.kd_relation}, {"feature_mimic", w.feature_mimic},
-        {"subdecision_kl", w.subdecision_kl}, {"subdecision_cls", w.subdecision_cls}, {"embed_kd", w.embed_kd}}},
+      {"loss", loss_json(c.loss)},
       {"optim",
        {{"lr", c.lr}, {"momentum", c.momentum}, {"weight_decay", c.weight_decay}, {"schedule", c.schedule},
         {"unit", c.schedule_unit}, {"step_size", c.step_size}, {"milestones", c.milestones}, {"gamma", c.gamma},

@@ -9,24 +9,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "losses/loss_terms.h"
+
 namespace kd::train {
 
-struct LossWeights {
-  double cls = 1.0;            // margin-head cross-entropy of the student (ArcFace/CosFace)
-  double kd_logit = 0.0;       // T^2 KL(teacher || student) on s*cos logits (seed 000 eq. 5)
-  double kd_T = 4.0;
-  double kd_attention = 0.0;   // attention-similarity KD (seed 000 eq. 7-8)
-  double kd_instance = 0.0;    // 1 - cos(embeddings) (seed 002)
-  double kd_relation = 0.0;    // pairwise-cosine matrices (seed 002)
-  double feature_mimic = 0.0;  // MSE between embeddings (seed 003's feature mimic)
-  double subdecision_kl = 0.0; // weighted bidirectional KL between sub-decisions (seed 001)
-  double subdecision_cls = 0.0;
-  double embed_kd = 0.0;       // cosine embedding KD to the concept-weighted embedding (seed 001)
+// The "loss" section: one weight per row of train/loss_table.h (absent keys take the row's
+// default), and the options of two terms.
+struct LossConfig {
+  LossConfig();                     // every row at its default weight
+  losses::LossWeights weights;      // in loss_table() order
+  double kd_T = 4.0;                // kd_logit's temperature
+  std::string kd_attention_maps = "both";  // both | spatial (a student narrower than its teacher)
 
-  // Any term that reads the teacher's outputs (then a teacher forward runs every step).
-  bool needs_teacher() const {
-    return kd_logit > 0 || kd_attention > 0 || kd_instance > 0 || kd_relation > 0 || feature_mimic > 0 || embed_kd > 0;
-  }
+  double weight(const std::string& term) const { return weights.weight(term); }
+  // A term that reads the teacher has weight > 0 (then a teacher forward runs every step).
+  bool needs_teacher() const;
 };
 
 struct TrainConfig {
@@ -65,7 +62,7 @@ struct TrainConfig {
   int64_t subdecision_n = 3;
   double subdecision_drop = 0.5;
 
-  LossWeights loss;
+  LossConfig loss;
 
   // optimisation
   double lr = 0.1, momentum = 0.9, weight_decay = 5e-4;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "data/loader.h"
 #include "engine/atomic_file.h"
@@ -85,7 +86,8 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     resume_from = latest_checkpoint(ckpt_dir, &skipped);
     for (auto& s : skipped) std::fprintf(stderr, "kdface-train: ignoring %s\n", s.c_str());
     if (fs::exists(cfg_path)) {
-      json before = json::parse(read_file(cfg_path));
+      // Re-resolved, so a run written before a config key existed resumes under that key's default.
+      json before = parse_train_config(json::parse(read_file(cfg_path)), cfg_path).raw;
       json diff = json::diff(before, cfg.raw);
       KD_CHECK(diff.empty(), "--resume: the config differs from ", cfg_path, " (", diff.dump(),
                "); resume with the same config and --set options, or start a new --out folder");
@@ -146,11 +148,23 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     log.write({{"event", "checkpoint"}, {"step", at_step}, {"path", path}});
   };
 
+  std::unique_ptr<EpochEvaluator> evaluator;
+  if (!cfg.eval_pairs.empty()) evaluator = std::make_unique<EpochEvaluator>(cfg);
+  auto evaluate_epoch = [&](int64_t ep) {
+    json ev = evaluator->evaluate(student, ep);
+    ev["event"] = "eval";
+    ev["epoch"] = ep;
+    ev["step"] = step;
+    log.write(ev);
+    sum.best_accuracy = std::max(sum.best_accuracy, ev.value("accuracy", -1.0));
+    if (!opt.quiet) std::fprintf(stderr, "\nepoch %lld eval: %s\n", (long long)ep, ev.value("summary", std::string()).c_str());
+  };
+
   int64_t epoch = step / bpe;
   loader.start(epoch, step % bpe);
   student.train();
   std::unique_ptr<Progress> bar;
-  if (!opt.quiet) bar = std::make_unique<Progress>(cfg.name, total_steps, "step");
+  if (!opt.quiet) bar = std::make_unique<Progress>(cfg.name, total_steps, "step", step);
   auto t_start = std::chrono::steady_clock::now();
   int64_t images_since = 0, first_step = step;
   auto t_window = t_start;
@@ -158,15 +172,8 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   while (step < total_steps) {
     if (!loader.next(batch)) {
       ++sum.epochs_done;
-      if (!cfg.eval_pairs.empty()) {
-        json ev = evaluate_pairs(cfg, student, loader, epoch);
-        ev["event"] = "eval";
-        ev["epoch"] = epoch;
-        ev["step"] = step;
-        log.write(ev);
-        double acc = ev.value("accuracy", -1.0);
-        sum.best_accuracy = std::max(sum.best_accuracy, acc);
-        std::fprintf(stderr, "\nepoch %lld eval: %s\n", (long long)epoch, ev.value("summary", std::string()).c_str());
+      if (evaluator) {
+        evaluate_epoch(epoch);
         student.train();
       }
       loader.start(++epoch, 0);
@@ -212,15 +219,9 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     }
   }
   // The last epoch's evaluation when the loop ended on the step count.
-  if (!cfg.eval_pairs.empty() && step % bpe == 0 && sum.epochs_done < step / bpe) {
-    json ev = evaluate_pairs(cfg, student, loader, epoch);
-    ev["event"] = "eval";
-    ev["epoch"] = epoch;
-    ev["step"] = step;
-    log.write(ev);
-    sum.best_accuracy = std::max(sum.best_accuracy, ev.value("accuracy", -1.0));
+  if (evaluator && step % bpe == 0 && sum.epochs_done < step / bpe) {
+    evaluate_epoch(epoch);
     ++sum.epochs_done;
-    if (!opt.quiet) std::fprintf(stderr, "\nepoch %lld eval: %s\n", (long long)epoch, ev.value("summary", std::string()).c_str());
   }
   if (bar) bar->finish();
   log.write({{"event", "end"}, {"step", step}, {"last_checkpoint", sum.last_checkpoint}, {"best_accuracy", sum.best_accuracy}});

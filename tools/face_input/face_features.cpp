@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "engine/check.h"
-#include "tools/kdface-eval/view_embedder.h"
+#include "eval/views/face_views.h"
 
 namespace kd::faceinput {
 
@@ -19,10 +19,10 @@ std::vector<float> face_features(models::ResNeXtCBAM& net, const std::vector<dat
                                  int64_t batch, int64_t* dim) {
   // kdface-eval's views at scale 1: the clean face and its mirror image, batch by batch.
   const data::DegradeSpec clean;
-  eval::Embeddings view = evaltool::embed_views(net, faces, clean, 1, false, 0, batch, nullptr);
+  eval::Embeddings view = eval::embed_views(net, faces, clean, 1, false, 0, batch, nullptr);
   if (dim) *dim = view.dim;
   if (kind == Feature::Raw) return std::move(view.v);
-  const eval::Embeddings flip = evaltool::embed_views(net, faces, clean, 1, true, 0, batch, nullptr);
+  const eval::Embeddings flip = eval::embed_views(net, faces, clean, 1, true, 0, batch, nullptr);
   std::vector<float> out(view.v.size());
   for (int64_t i = 0; i < view.n; ++i) {
     double norm = 0;

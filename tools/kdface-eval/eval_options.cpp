@@ -7,6 +7,21 @@
 
 namespace kd::evaltool {
 
+data::DegradeSpec degrade_spec(const EvalOptions& o) {
+  if (!o.degrade.empty() && o.degrade[0] == '{') {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(o.degrade);
+    } catch (const std::exception& e) {
+      KD_FAIL("--degrade: not valid JSON (", e.what(), "): ", o.degrade);
+    }
+    return data::degrade_spec_from_json(j, "--degrade");
+  }
+  KD_CHECK(o.degrade == "paper" || o.degrade == "askd", "--degrade: expected paper, askd or a JSON degradation spec ",
+           "such as a config's data.degrade, got '", o.degrade, "'");
+  return data::degrade_spec_from_json(nlohmann::json{{"protocol", o.degrade}}, "--degrade");
+}
+
 void check_options(const EvalOptions& o) {
   KD_CHECK(!o.models.empty(), "--model CKPT is required (a checkpoint file or a run folder; repeat for more models)");
   KD_CHECK(o.names.empty() || o.names.size() == o.models.size(), "--name: got ", o.names.size(), " names for ",
@@ -24,7 +39,7 @@ void check_options(const EvalOptions& o) {
     KD_CHECK(s == "askd" || s == "insightface", "--scoring: expected askd or insightface, got '", s, "'");
     KD_CHECK(sp.insert(s).second, "--scoring: '", s, "' is listed twice");
   }
-  KD_CHECK(o.degrade == "paper" || o.degrade == "askd", "--degrade: expected paper or askd, got '", o.degrade, "'");
+  degrade_spec(o);
   KD_CHECK(o.batch >= 2, "--batch: expected >= 2 (AdaBN needs two images per batch), got ", o.batch);
   KD_CHECK(o.on_missing == "skip" || o.on_missing == "fail", "--on-missing: expected skip or fail, got '",
            o.on_missing, "'");

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "data/degrade.h"
+#include "eval/views/face_views.h"
+
 namespace kd::evaltool {
 
 struct EvalOptions {
@@ -14,7 +17,9 @@ struct EvalOptions {
   std::string root;                 // image paths in the list are relative to it ("" = as written)
   std::string format = "tsv";       // tsv | lfw | cfp-ff | cfp-fp | bin
   std::vector<int> scales{1, 2, 4, 8};
-  std::string degrade = "paper";            // data::DegradeSpec::protocol: paper | askd
+  // paper | askd (the protocol, no extras), or a JSON data::DegradeSpec such as a training
+  // config's data.degrade (extras included: noise, motion blur, JPEG).
+  std::string degrade = "paper";
   std::vector<std::string> scoring{"askd"};  // askd and/or insightface
   bool cross = false;                       // side A clean, side B degraded
   bool adabn = false;
@@ -24,7 +29,7 @@ struct EvalOptions {
   // An image that is missing, unreadable or not 112x112: "skip" scores the other pairs and
   // lists the unscored ones; "fail" stops before any model runs, naming the first such image.
   std::string on_missing = "skip";
-  uint64_t seed = 0x6576616cULL;  // degradation seeds: mix64(mix64(seed, scale), image index)
+  uint64_t seed = eval::kDegradeSeed;  // degradation seeds: mix64(mix64(seed, scale), image index)
   std::string out;                // report folder
   std::string command_line;       // recorded in the report
   bool quiet = false;             // no progress line
@@ -32,5 +37,8 @@ struct EvalOptions {
 
 // Throws naming the option when a value is out of range or two options disagree.
 void check_options(const EvalOptions& o);
+
+// o.degrade as a spec; throws naming --degrade.
+data::DegradeSpec degrade_spec(const EvalOptions& o);
 
 }  // namespace kd::evaltool

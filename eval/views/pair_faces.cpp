@@ -1,4 +1,4 @@
-#include "tools/kdface-eval/pair_faces.h"
+#include "eval/views/pair_faces.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,10 +10,10 @@
 #include "engine/check.h"
 #include "engine/parallel.h"
 
-namespace kd::evaltool {
+namespace kd::eval {
 
-eval::PairSet PairFaces::pair_set() const {
-  eval::PairSet ps;
+PairSet PairFaces::pair_set() const {
+  PairSet ps;
   for (auto& p : list.pairs) {
     ps.fold.push_back(p.fold);
     ps.same.push_back(p.same);
@@ -130,7 +130,7 @@ PairFaces load_pair_faces(const std::string& pairs, const std::string& format, c
       continue;
     }
     const auto& p = pf.list.pairs[k];
-    pf.unscored.push_back(eval::UnscoredPair{p.fold, p.a, p.b, p.same, ea.empty() ? eb : ea});
+    pf.unscored.push_back(UnscoredPair{p.fold, p.a, p.b, p.same, ea.empty() ? eb : ea});
   }
   size_t first_bad = error.size();
   for (size_t i = 0; i < error.size(); ++i)
@@ -159,4 +159,20 @@ PairFaces load_pair_faces(const std::string& pairs, const std::string& format, c
   return pf;
 }
 
-}  // namespace kd::evaltool
+void require_scorable(const PairFaces& pf) {
+  if (pf.unscored.empty()) return;
+  const PairSet ps = pf.pair_set();
+  std::vector<int64_t> per_fold(size_t(std::max(pf.list.folds, 0)), 0);
+  int64_t same_left = 0;
+  for (size_t i = 0; i < ps.fold.size(); ++i) {
+    if (ps.fold[i] >= 0 && size_t(ps.fold[i]) < per_fold.size()) ++per_fold[size_t(ps.fold[i])];
+    same_left += ps.same[i];
+  }
+  for (size_t k = 0; k < per_fold.size(); ++k)
+    KD_CHECK(per_fold[k] > 0, "fold ", k, " has no pair left to score after skipping ", pf.unscored.size(),
+             " unscored pairs (first: ", pf.unscored[0].reason, ")");
+  KD_CHECK(same_left > 0 && same_left < ps.size(), "after skipping ", pf.unscored.size(),
+           " unscored pairs only one class is left (", same_left, " same of ", ps.size(), ")");
+}
+
+}  // namespace kd::eval

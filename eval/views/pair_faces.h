@@ -10,7 +10,7 @@
 #include "eval/pairs.h"
 #include "eval/report_types.h"
 
-namespace kd::evaltool {
+namespace kd::eval {
 
 struct PairFaces {
   data::PairList list;                // the scored pairs (selected, minus unscored), in file order
@@ -20,10 +20,10 @@ struct PairFaces {
   std::string hashed_file;            // the file whose SHA-256 identifies the list
   int64_t listed_pairs = 0;           // before --max-pairs
   int64_t selected_pairs = 0;         // after --max-pairs, before dropping unscored pairs
-  std::vector<eval::UnscoredPair> unscored;  // pairs with an image that could not be loaded
+  std::vector<UnscoredPair> unscored;  // pairs with an image that could not be loaded
   int64_t unreadable_images = 0;
 
-  eval::PairSet pair_set() const;
+  PairSet pair_set() const;
 };
 
 // max_pairs > 0: about max_pairs pairs, the first max_pairs / (2 folds) of each class in every
@@ -39,4 +39,8 @@ data::PairList select_pairs(const data::PairList& all, int64_t max_pairs);
 PairFaces load_pair_faces(const std::string& pairs, const std::string& format, const std::string& root,
                           int64_t max_pairs, const std::string& on_missing);
 
-}  // namespace kd::evaltool
+// After skipping: throws, saying why, when a fold or a class has no pair left, which the
+// protocols cannot score.
+void require_scorable(const PairFaces& pf);
+
+}  // namespace kd::eval

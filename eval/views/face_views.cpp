@@ -1,4 +1,4 @@
-#include "tools/kdface-eval/view_embedder.h"
+#include "eval/views/face_views.h"
 
 #include <algorithm>
 
@@ -8,9 +8,9 @@
 #include "engine/check.h"
 #include "engine/rng.h"
 #include "models/adaptive_bn.h"
-#include "tools/kdface-eval/parallel_checked.h"
+#include "eval/views/parallel_checked.h"
 
-namespace kd::evaltool {
+namespace kd::eval {
 
 namespace {
 
@@ -51,12 +51,12 @@ void face_view(const data::Image& src, bool flip, const data::DegradeSpec& spec,
   data::image_to_chw(d, 127.5f, 127.5f, false, dst);
 }
 
-eval::Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::Image>& images,
+Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::Image>& images,
                              const data::DegradeSpec& spec, int scale, bool flip, uint64_t seed, int64_t batch,
                              Progress* progress) {
   KD_CHECK(batch > 0, "--batch: expected > 0, got ", batch);
   const int64_t n = int64_t(images.size());
-  eval::Embeddings e;
+  Embeddings e;
   e.n = n;
   net.eval();
   autograd::NoGradGuard ng;
@@ -109,4 +109,4 @@ void restore_buffers(models::ResNeXtCBAM& net, const std::map<std::string, Tenso
   }
 }
 
-}  // namespace kd::evaltool
+}  // namespace kd::eval

@@ -13,7 +13,11 @@
 #include "eval/embeddings.h"
 #include "models/resnext_cbam.h"
 
-namespace kd::evaltool {
+namespace kd::eval {
+
+// The one seed rule of every evaluation (kdface-eval and training's epoch evaluation), so the
+// same checkpoint scores the same on the same list in both. ("eval" in ASCII.)
+constexpr uint64_t kDegradeSeed = 0x6576616cULL;
 
 // Image `index`'s degradation seed at `scale`; the view and its flip share it.
 uint64_t degrade_seed(uint64_t seed, int scale, int64_t index);
@@ -25,7 +29,7 @@ void face_view(const data::Image& src, bool flip, const data::DegradeSpec& spec,
 
 // (n, emb) embeddings of every image at scale, flipped or not. progress (optional) advances
 // by one per image.
-eval::Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::Image>& images,
+Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::Image>& images,
                              const data::DegradeSpec& spec, int scale, bool flip, uint64_t seed, int64_t batch,
                              Progress* progress);
 
@@ -37,4 +41,4 @@ std::map<std::string, Tensor> adabn_for_scale(models::ResNeXtCBAM& net, const st
                                               Progress* progress);
 void restore_buffers(models::ResNeXtCBAM& net, const std::map<std::string, Tensor>& saved);
 
-}  // namespace kd::evaltool
+}  // namespace kd::eval

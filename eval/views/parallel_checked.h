@@ -8,7 +8,7 @@
 
 #include "engine/parallel.h"
 
-namespace kd::evaltool {
+namespace kd::eval {
 
 template <class F>
 void parallel_checked(int64_t n, F&& f, int64_t cost_per_item = 1 << 16) {
@@ -32,4 +32,4 @@ void parallel_checked(int64_t n, F&& f, int64_t cost_per_item = 1 << 16) {
   if (err) std::rethrow_exception(err);
 }
 
-}  // namespace kd::evaltool
+}  // namespace kd::eval
