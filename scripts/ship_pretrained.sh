@@ -3,7 +3,9 @@
 # +attention KD student from scripts/ablation_pool.sh's runs, each cut down by kdface-release
 # with its manifest, then scored by kdface-eval on the 6,000 validation pairs (both
 # degradation protocols, both scorings, x1/x2/x4/x8) and the reports attached, so every
-# manifest carries figures measured on its own file.
+# manifest carries figures measured on its own file. The same reports score the +logit and
+# +attention students (from their run folders) when those runs have finished, so they are
+# also the whole ablation's table.
 #   RUNS  the ablation's output folder (default runs)   DATA  face data (default ../shared/data)
 #   COMMIT  the commit that trained the runs (default: HEAD)   BUILD_DIR  (default build)
 set -euo pipefail
@@ -29,6 +31,11 @@ only_for() {  # what ablation_pool.sh must run to reproduce a run (a student nee
   esac
 }
 
+finished() { [ -f "$RUNS/$1/log.jsonl" ] && grep -q '"event":"end"' "$RUNS/$1/log.jsonl"; }
+others=()
+finished pool_student_logit && others+=(--model "$RUNS/pool_student_logit" --name "+logit KD")
+finished pool_student_attention && others+=(--model "$RUNS/pool_student_attention" --name "+attention KD")
+
 ship pool_teacher pool_teacher
 ship pool_student_basic pool_student_basic --backbone-only
 ship pool_student_full pool_student_full --backbone-only
@@ -36,6 +43,7 @@ ship pool_student_full pool_student_full --backbone-only
 for proto in paper askd; do
   "$B/kdface-eval" --model "$OUT/pool_teacher.safetensors" --name teacher \
     --model "$OUT/pool_student_basic.safetensors" --name BasicNet \
+    "${others[@]}" \
     --model "$OUT/pool_student_full.safetensors" --name "+logit +attention KD" \
     --pairs "$DATA/celeba/val_pairs.tsv" --root "$RUNS/data/val112" --scales 1,2,4,8 --degrade "$proto" \
     --scoring askd,insightface --quiet --out "$RUNS/pretrained_eval_$proto"

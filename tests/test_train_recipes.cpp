@@ -115,16 +115,18 @@ train::RunSummary run(const json& cfg, const std::string& out, int64_t stop_afte
   return train::run_training(train::parse_train_config(cfg, "test"), opt);
 }
 
-std::vector<json> step_lines(const std::string& run_dir) {
+std::vector<json> events(const std::string& run_dir, const std::string& event) {
   std::vector<json> out;
   std::ifstream in(run_dir + "/log.jsonl");
   std::string line;
   while (std::getline(in, line)) {
     json j = json::parse(line);
-    if (j["event"] == "step") out.push_back(j);
+    if (j["event"] == event) out.push_back(j);
   }
   return out;
 }
+std::vector<json> step_lines(const std::string& run_dir) { return events(run_dir, "step"); }
+std::vector<json> eval_lines(const std::string& run_dir) { return events(run_dir, "eval"); }
 
 const std::string& tiny_teacher() {
   static std::string dir = [] {
@@ -158,17 +160,6 @@ TEST_CASE("every recipe in configs/ runs a few steps with tiny shapes", "[train]
     json resolved = json::parse(read_file(out + "/config.json"));
     CHECK(resolved["data"]["batch"] == 4);
   }
-}
-
-std::vector<json> eval_lines(const std::string& run_dir) {
-  std::vector<json> out;
-  std::ifstream in(run_dir + "/log.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    json j = json::parse(line);
-    if (j["event"] == "eval") out.push_back(j);
-  }
-  return out;
 }
 
 TEST_CASE("an epoch's evaluation equals kdface-eval on the checkpoint of that step", "[train][eval]") {
