@@ -19,7 +19,7 @@ for r in $RECIPES; do
   teacher=()
   grep -q '"teacher"' "configs/$r.json" && teacher=(--set "teacher.checkpoint=$RUNS/pool_teacher")
   "$B/kdface-train" --config "configs/$r.json" --out "$tmp/$r" --quiet --set "data.train=$RUNS/data/pool_shards" \
-    --set 'eval.pairs=""' --set "max_steps=$STEPS" --set log_every=10 --set "checkpoint_every=$STEPS" \
+    --set 'eval.pairs=""' --set "max_steps=$STEPS" --set optim.warmup=10 --set log_every=10 --set "checkpoint_every=$STEPS" \
     "${teacher[@]}" "$@" > "$tmp/$r.out" 2>&1 || { cat "$tmp/$r.out" >&2; exit 1; }
   python3 - "$r" "$tmp/$r/log.jsonl" <<'PY'
 import json, statistics, sys

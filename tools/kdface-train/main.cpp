@@ -6,6 +6,7 @@
 
 #include "engine/check.h"
 #include "engine/config.h"
+#include "tools/kdface-train/omp_wait_policy.h"
 #include "train/trainer.h"
 
 namespace {
@@ -24,6 +25,7 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  kd::traintool::ensure_passive_omp_wait(argv);
   std::string config, out;
   std::vector<std::string> sets;
   kd::train::RunOptions opt;
