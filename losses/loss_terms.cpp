@@ -53,8 +53,8 @@ double LossWeights::weight(const std::string& name) const {
 LossTerms::LossTerms(LossWeights weights) : weights_(std::move(weights)) {}
 
 void LossTerms::add(const std::string& name, const Tensor& value) {
-  KD_CHECK(value.defined(), "loss term '", name, "' is an undefined tensor");
-  add(name, value, value.numel() == 1 ? value.item() : 0.0);
+  // Only a one-element tensor is read; anything else is refused by the checks below.
+  add(name, value, value.defined() && value.numel() == 1 ? value.item() : 0.0);
 }
 
 void LossTerms::add(const std::string& name, const Tensor& value, double v) {

@@ -5,6 +5,7 @@
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
+#include "engine/shape.h"
 
 namespace kd::train {
 
@@ -41,11 +42,6 @@ std::map<std::string, Tensor> with_prefix(const std::map<std::string, Tensor>& s
 void check_attention_pair(const TrainConfig& cfg, const models::ResNeXtConfig& teacher) {
   if (cfg.loss.weight("kd_attention") <= 0) return;
   auto student = models::ResNeXtConfig::from_json(cfg.student_model, "student.model");
-  auto list = [](const std::vector<int64_t>& v) {
-    std::string s;
-    for (auto x : v) s += (s.empty() ? "" : ", ") + std::to_string(x);
-    return "[" + s + "]";
-  };
   KD_CHECK(student.depths.size() == teacher.depths.size(), "loss.kd_attention: the student has ",
            student.depths.size(), " stages and the teacher ", teacher.depths.size(),
            "; attention maps are compared stage by stage");
@@ -54,7 +50,7 @@ void check_attention_pair(const TrainConfig& cfg, const models::ResNeXtConfig& t
            teacher.size / teacher.input_pool, " px (size / input_pool), so their spatial maps differ in size");
   KD_CHECK(cfg.loss.kd_attention_maps != "both" || student.widths == teacher.widths,
            "loss.kd_attention: channel maps are compared channel by channel, but student.model.widths ",
-           list(student.widths), " differ from teacher.model.widths ", list(teacher.widths),
+           shape_str(student.widths), " differ from teacher.model.widths ", shape_str(teacher.widths),
            "; give both the same widths, or set loss.kd_attention_maps to \"spatial\"");
 }
 

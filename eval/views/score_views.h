@@ -1,7 +1,7 @@
 #pragma once
 // One model on one pair list: embed every image's views at every scale and score them with
 // every protocol. kdface-eval and training's epoch evaluation both call this, so a
-// checkpoint scores the same in both (tests/test_train_eval_same.cpp).
+// checkpoint scores the same in both (tests/test_train_recipes.cpp checks it).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,9 +1,8 @@
 #pragma once
 // kdface-train's OpenMP threads sleep, rather than spin, while they wait for work: on a
 // 2-core machine the spinning worker takes the CPU from the loader threads and from the main
-// thread's serial autograd work. Measured with tools/bench-train-recipes.sh on the 2-core VM
-// (docs/benchmarks.md): pool_student_basic 362 -> 400-450 img/s, pool_student_full 204-209
-// -> 231-234 img/s.
+// thread's serial autograd work: +12 % to +30 % img/s on every pool recipe, measured with
+// tools/bench-train-recipes.sh on the 2-core VM (docs/benchmarks.md has the table).
 //
 // libgomp reads OMP_WAIT_POLICY once, in its constructor, from the environment libc set up
 // before it, so neither main() nor the executable's preinit array can still change it: when
