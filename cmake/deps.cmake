@@ -19,3 +19,17 @@ if(NOT KDFACE_BLAS STREQUAL "OFF")
     message(FATAL_ERROR "KDFACE_BLAS=ON but OpenBLAS (libopenblas-dev) was not found")
   endif()
 endif()
+
+# AUTO: data-parallel training over MPI when Open MPI (libopenmpi-dev) is found; without it
+# kdface-train runs as one process and refuses an MPI launch with a message.
+set(KDFACE_MPI AUTO CACHE STRING "MPI data parallelism: AUTO, ON or OFF")
+set_property(CACHE KDFACE_MPI PROPERTY STRINGS AUTO ON OFF)
+set(KDFACE_HAVE_MPI OFF)
+if(NOT KDFACE_MPI STREQUAL "OFF")
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    set(KDFACE_HAVE_MPI ON)
+  elseif(KDFACE_MPI STREQUAL "ON")
+    message(FATAL_ERROR "KDFACE_MPI=ON but MPI (libopenmpi-dev) was not found")
+  endif()
+endif()

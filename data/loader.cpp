@@ -114,12 +114,12 @@ struct Loader::Impl {
   explicit Impl(const LoaderConfig& c) : cfg(c), set(c.shards) {}
 
   int64_t batches() const {
-    int64_t n = set.size(), b = cfg.batch;
+    int64_t n = set.size(), b = cfg.batch * cfg.world;
     return cfg.drop_last ? n / b : (n + b - 1) / b;
   }
 
   void produce(int64_t k, Batch& out) const {
-    const int64_t first = k * cfg.batch;
+    const int64_t first = (k * cfg.world + cfg.rank) * cfg.batch;
     const int64_t n = std::min<int64_t>(cfg.batch, set.size() - first);
     const int64_t F = kFaceSize;
     const size_t per = size_t(3 * F * F);
@@ -208,6 +208,9 @@ struct Loader::Impl {
 Loader::Loader(const LoaderConfig& cfg) {
   KD_CHECK(cfg.batch > 0, "loader: batch must be > 0, got ", cfg.batch);
   KD_CHECK(cfg.threads >= 0, "loader: threads must be >= 0, got ", cfg.threads);
+  KD_CHECK(cfg.world >= 1 && cfg.rank >= 0 && cfg.rank < cfg.world, "loader: rank ", cfg.rank, " outside world of ",
+           cfg.world);
+  KD_CHECK(cfg.world == 1 || cfg.drop_last, "loader: data-parallel loading needs drop_last (equal batches on every rank)");
   KD_CHECK(cfg.prefetch >= 1, "loader: prefetch must be >= 1, got ", cfg.prefetch);
   KD_CHECK(!cfg.scales.empty(), "loader: scales must list at least one scale");
   KD_CHECK(cfg.std != 0.0f, "loader: std must not be 0");

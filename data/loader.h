@@ -7,7 +7,10 @@
 //   - sample at position p of the epoch draws flip, scale, degradation seed and mask from
 //     mix64(key(seed, epoch), p), never from thread scheduling;
 //   - batches come out in order whatever `threads` is, and start(epoch, k) produces batch k
-//     exactly as a full pass does without decoding batches 0..k-1.
+//     exactly as a full pass does without decoding batches 0..k-1;
+//   - data parallel (world > 1): global batch k is positions [k world B, (k + 1) world B) of
+//     the epoch's order, and rank r takes its r-th run of B, so the ranks' batches side by side
+//     are the batch one process with batch world * B would get, drawn the same way.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,7 +23,8 @@ namespace kd::data {
 
 struct LoaderConfig {
   std::string shards;             // shard set folder
-  int64_t batch = 128;
+  int64_t batch = 128;            // per rank
+  int rank = 0, world = 1;        // this process's slice of every global batch
   int threads = 2;                // decode/degrade workers; 0 = produce in next() itself
   int prefetch = 4;               // batches in flight
   uint64_t seed = 0;

@@ -34,6 +34,29 @@ namespace autograd {
 namespace {
 
 thread_local bool g_grad_enabled = true;
+thread_local LeafGradReady g_leaf_ready;
+
+// How many edges from the nodes still to run point at each leaf; a leaf whose count reaches
+// zero has its final gradient.
+class LeafCounter {
+ public:
+  LeafCounter(const std::vector<std::shared_ptr<Node>>& order, const LeafGradReady& fn) : fn_(fn) {
+    if (!fn_) return;
+    for (const auto& n : order)
+      for (const Tensor& x : n->inputs())
+        if (x.defined() && x.is_leaf() && x.requires_grad()) ++left_[&x.impl()];
+  }
+  // Before a node releases its inputs.
+  void ran(const Node& n) {
+    if (!fn_) return;
+    for (const Tensor& x : n.inputs())
+      if (x.defined() && x.is_leaf() && x.requires_grad() && --left_[&x.impl()] == 0) fn_(x);
+  }
+
+ private:
+  const LeafGradReady& fn_;
+  std::unordered_map<const TensorImpl*, int> left_;
+};
 
 // Adds g into slot; the first gradient is kept as given (it may alias another tensor), so the
 // slot is copied before the first in-place add.
@@ -94,6 +117,9 @@ std::vector<std::shared_ptr<Node>> topo_order(const std::vector<Tensor>& roots) 
 
 }  // namespace
 
+LeafGradReadyScope::LeafGradReadyScope(LeafGradReady fn) : prev_(std::move(g_leaf_ready)) { g_leaf_ready = std::move(fn); }
+LeafGradReadyScope::~LeafGradReadyScope() { g_leaf_ready = std::move(prev_); }
+
 bool grad_enabled() { return g_grad_enabled; }
 void set_grad_enabled(bool on) { g_grad_enabled = on; }
 
@@ -135,9 +161,14 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads
   }
 
   NoGradGuard no_grad;  // backward closures build no graph of their own
-  for (const std::shared_ptr<Node>& node : topo_order(roots)) {
+  const std::vector<std::shared_ptr<Node>> order = topo_order(roots);
+  LeafCounter leaves(order, g_leaf_ready);
+  for (const std::shared_ptr<Node>& node : order) {
     auto it = pending.find(node.get());
-    if (it == pending.end()) continue;  // reachable but no gradient flows into it
+    if (it == pending.end()) {  // reachable but no gradient flows into it
+      leaves.ran(*node);
+      continue;
+    }
     std::vector<Tensor> gy;
     const auto& outs = node->outputs();
     it->second.resize(outs.size());
@@ -159,6 +190,7 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads
         slots[size_t(x.output_nr())].add(gx[i]);
       }
     }
+    leaves.ran(*node);
     if (!retain_graph) node->release();
   }
 }

@@ -62,6 +62,21 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // (undefined where need[i] is false or the input is not differentiable).
 void record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs, Node::Fn fn);
 
+// Called during backward() once per leaf that requires a gradient, as soon as no node still
+// to run can add to it: data-parallel training starts reducing a gradient bucket then,
+// overlapping communication with the rest of the backward pass. One per thread.
+using LeafGradReady = std::function<void(const Tensor& leaf)>;
+class LeafGradReadyScope {
+ public:
+  explicit LeafGradReadyScope(LeafGradReady fn);
+  ~LeafGradReadyScope();
+  LeafGradReadyScope(const LeafGradReadyScope&) = delete;
+  LeafGradReadyScope& operator=(const LeafGradReadyScope&) = delete;
+
+ private:
+  LeafGradReady prev_;
+};
+
 // Backward from roots with the given seed gradients (one per root).
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads, bool retain_graph = false);
 

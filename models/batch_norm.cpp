@@ -7,6 +7,7 @@ namespace kd::models {
 
 namespace {
 thread_local bool cumulative_mode = false;
+thread_local RankSum sync_sum;
 
 // num_batches_tracked is an int64 scalar wherever the module lives (item() reads any device).
 void store(Tensor& counter, int64_t n) {
@@ -22,6 +23,9 @@ void store(Tensor& counter, int64_t n) {
 CumulativeBatchNormScope::CumulativeBatchNormScope() : prev_(cumulative_mode) { cumulative_mode = true; }
 CumulativeBatchNormScope::~CumulativeBatchNormScope() { cumulative_mode = prev_; }
 
+SyncBatchNormScope::SyncBatchNormScope(RankSum rank_sum) : prev_(std::move(sync_sum)) { sync_sum = std::move(rank_sum); }
+SyncBatchNormScope::~SyncBatchNormScope() { sync_sum = std::move(prev_); }
+
 BatchNorm::BatchNorm(int64_t c, double momentum, double eps) : c_(c), momentum_(momentum), eps_(eps) {
   KD_CHECK(c >= 1, "BatchNorm: channels must be positive, got ", c);
   weight_ = register_parameter("weight", Tensor::ones({c}));
@@ -35,7 +39,9 @@ Tensor BatchNorm::forward(const Tensor& x) {
   const bool training = is_training();
   const int64_t n = training ? int64_t(num_batches_tracked_.item()) + 1 : 0;
   const double momentum = training && cumulative_mode ? 1.0 / double(n) : momentum_;
-  Tensor y = batch_norm(x, weight_, bias_, running_mean_, running_var_, training, momentum, eps_);
+  Tensor y = training && sync_sum
+                 ? batch_norm_synced(x, weight_, bias_, running_mean_, running_var_, momentum, eps_, sync_sum)
+                 : batch_norm(x, weight_, bias_, running_mean_, running_var_, training, momentum, eps_);
   if (training) store(num_batches_tracked_, n);  // after the op, so a rejected input counts nothing
   return y;
 }

@@ -4,6 +4,7 @@
 // and ours loads back into PyTorch.
 #include "engine/module.h"
 #include "kernels/batchnorm/bn_fold.h"
+#include "kernels/batchnorm/sync_batchnorm.h"
 
 namespace kd::models {
 
@@ -36,6 +37,20 @@ class CumulativeBatchNormScope {
 
  private:
   bool prev_;
+};
+
+// While one is alive on this thread, every BatchNorm forward in training mode normalises with
+// the statistics of all data-parallel ranks (kernels/batchnorm/sync_batchnorm.h): the
+// trainer's `data.sync_bn`. rank_sum adds a tensor over the ranks in place.
+class SyncBatchNormScope {
+ public:
+  explicit SyncBatchNormScope(RankSum rank_sum);
+  ~SyncBatchNormScope();
+  SyncBatchNormScope(const SyncBatchNormScope&) = delete;
+  SyncBatchNormScope& operator=(const SyncBatchNormScope&) = delete;
+
+ private:
+  RankSum prev_;
 };
 
 }  // namespace kd::models

@@ -14,7 +14,8 @@ PKGS=(build-essential cmake ninja-build pkg-config git
       nlohmann-json3-dev catch2 libopenblas-dev
       libturbojpeg0-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       libopencv-objdetect-dev opencv-data libdlib-dev libdlib-data chromium
-      libonnx-dev libprotobuf-dev libopencv-dnn-dev)
+      libonnx-dev libprotobuf-dev libopencv-dnn-dev
+      openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,5 +1,7 @@
 #include "train/optim_step.h"
 
+#include <cmath>
+
 #include "kernels/precision/autocast.h"
 
 namespace kd::train {
@@ -24,16 +26,26 @@ LrSchedule make_schedule(const TrainConfig& c, int64_t total_units) {
 }
 
 LossValues optimisation_step(LossStep& losses, SGD& sgd, double lr, const data::Batch& batch, int64_t step,
-                             bool bf16) {
+                             bool bf16, DataParallel* dp) {
   sgd.set_lr(lr);
   LossValues lv;
   {
     // Each op's node remembers the autocast mode, so the backward outside the scope matches.
     autocast::Bf16Scope amp(bf16);
+    auto bn = dp ? dp->bn_scope() : nullptr;
     lv = losses.compute(batch, step);
   }
+  if (dp && !dp->all_finite(lv.finite) && lv.finite) {
+    lv.finite = false;
+    lv.bad_term = "total (on another rank)";
+    lv.bad_value = std::nan("");
+  }
   if (!lv.finite) return lv;
-  lv.total.backward();
+  {
+    auto overlap = dp ? dp->capture() : nullptr;
+    lv.total.backward();
+  }
+  if (dp) dp->finish_gradients();
   sgd.step();
   sgd.zero_grad();
   return lv;

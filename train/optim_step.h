@@ -6,6 +6,7 @@
 
 #include "engine/optim/schedule.h"
 #include "engine/optim/sgd.h"
+#include "train/data_parallel.h"
 #include "train/loss_step.h"
 #include "train/train_config.h"
 
@@ -17,8 +18,9 @@ LrSchedule make_schedule(const TrainConfig& c, int64_t total_units);
 
 // Sets lr, computes the configured loss terms (under bf16 autocast when asked), then
 // backward, the SGD update and cleared gradients. When a term is not finite, returns with
-// finite = false before the backward, leaving the parameters untouched.
+// finite = false before the backward, leaving the parameters untouched. dp (may be null)
+// makes it one data-parallel step: gradients averaged over ranks, finiteness agreed.
 LossValues optimisation_step(LossStep& losses, SGD& sgd, double lr, const data::Batch& batch, int64_t step,
-                             bool bf16);
+                             bool bf16, DataParallel* dp = nullptr);
 
 }  // namespace kd::train

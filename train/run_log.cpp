@@ -9,9 +9,10 @@
 
 namespace kd::train {
 
-RunLog::RunLog(const std::string& run_dir) : path_(run_dir + "/log.jsonl") {}
+RunLog::RunLog(const std::string& run_dir, bool enabled) : path_(run_dir + "/log.jsonl"), enabled_(enabled) {}
 
 void RunLog::write(const nlohmann::json& line) {
+  if (!enabled_) return;
   std::FILE* f = std::fopen(path_.c_str(), "a");
   KD_CHECK(f, "cannot append to ", path_);
   std::string s = line.dump() + "\n";
@@ -21,6 +22,7 @@ void RunLog::write(const nlohmann::json& line) {
 }
 
 void RunLog::truncate_after(int64_t step) {
+  if (!enabled_) return;
   std::ifstream in(path_);
   if (!in) return;
   std::ostringstream kept;

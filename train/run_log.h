@@ -11,7 +11,8 @@ namespace kd::train {
 
 class RunLog {
  public:
-  explicit RunLog(const std::string& run_dir);
+  // enabled = false (the ranks other than 0 of a data-parallel run): every call is a no-op.
+  explicit RunLog(const std::string& run_dir, bool enabled = true);
   void write(const nlohmann::json& line);
   // Drops "step"/"eval"/"checkpoint" lines after `step` (what a killed run logged past its
   // last checkpoint), so a resumed run's log reads as one uninterrupted run.
@@ -20,6 +21,7 @@ class RunLog {
 
  private:
   std::string path_;
+  bool enabled_;
 };
 
 // "total 1.234 cls 1.1 kd_logit 0.13" for the progress line.

@@ -56,6 +56,7 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   c.threads = data.get_or<int>("threads", c.threads);
   KD_CHECK(c.threads >= 1, where, "data.threads: expected >= 1, got ", c.threads);
   c.flip = data.get_or<bool>("flip", c.flip);
+  c.sync_bn = data.get_or<bool>("sync_bn", c.sync_bn);
   c.student_input = data.get_or<std::string>("student_input", c.student_input);
   c.teacher_input = data.get_or<std::string>("teacher_input", c.teacher_input);
   check_one_of(where + "data.student_input", c.student_input, {"hr", "lr", "masked"});
@@ -154,7 +155,7 @@ json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"precision", c.precision},
       {"data",
-       {{"train", c.train_shards}, {"batch", c.batch}, {"threads", c.threads}, {"flip", c.flip},
+       {{"train", c.train_shards}, {"batch", c.batch}, {"threads", c.threads}, {"flip", c.flip}, {"sync_bn", c.sync_bn},
         {"student_input", c.student_input}, {"teacher_input", c.teacher_input}, {"degrade", c.degrade},
         {"scales", c.scales}, {"mask_bank", c.mask_bank}, {"labels", c.use_labels}}},
       {"student",

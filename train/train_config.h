@@ -36,9 +36,10 @@ struct TrainConfig {
 
   // data
   std::string train_shards;             // shard set folder (kdface-data pack)
-  int64_t batch = 64;
+  int64_t batch = 64;                   // the global batch: N data-parallel ranks take batch / N each
   int threads = 2;
   bool flip = true;
+  bool sync_bn = false;                 // data parallel: BatchNorm statistics over the global batch
   std::string student_input = "hr";     // hr | lr | masked
   std::string teacher_input = "hr";
   nlohmann::json degrade = nlohmann::json::object();  // data::DegradeSpec, validated by data/

@@ -17,6 +17,8 @@
 #include "engine/cuda.h"
 #include "engine/progress.h"
 #include "engine/rng.h"
+#include "dist/communicator.h"
+#include "train/data_parallel.h"
 #include "train/evaluate.h"
 #include "train/loss_step.h"
 #include "train/nets.h"
@@ -30,10 +32,12 @@ using nlohmann::json;
 
 namespace {
 
-data::LoaderConfig loader_config(const TrainConfig& c) {
+data::LoaderConfig loader_config(const TrainConfig& c, const dist::Communicator& comm) {
   data::LoaderConfig l;
   l.shards = c.train_shards;
-  l.batch = c.batch;
+  l.batch = c.batch / comm.size();
+  l.rank = comm.rank();
+  l.world = comm.size();
   l.threads = c.threads;
   l.seed = c.seed;
   l.shuffle = true;
@@ -74,6 +78,13 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   KD_CHECK(dev.is_cpu() || cuda::available(), "device \"cuda\": ", cuda::unavailable_reason(),
            " (set \"device\": \"cpu\")");
   KD_CHECK(!opt.out_dir.empty(), "--out RUN_DIR is required");
+  // Every rank reads the config, the data and the checkpoints; rank 0 alone writes.
+  dist::Communicator& comm = dist::world();
+  const bool lead = comm.rank() == 0;
+  KD_CHECK(cfg.batch % comm.size() == 0, "data.batch ", cfg.batch, " is the global batch and must divide among the ",
+           comm.size(), " ranks");
+  KD_CHECK(cfg.batch / comm.size() >= 2 || cfg.sync_bn, "data.batch ", cfg.batch, " over ", comm.size(),
+           " ranks leaves ", cfg.batch / comm.size(), " sample per rank: BatchNorm needs 2 (or set data.sync_bn)");
   fs::create_directories(opt.out_dir);
   const std::string ckpt_dir = (fs::path(opt.out_dir) / "checkpoints").string();
   fs::create_directories(ckpt_dir);
@@ -97,9 +108,9 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     KD_CHECK(latest_checkpoint(ckpt_dir).empty(), opt.out_dir,
              " already holds checkpoints: pass --resume to continue that run, or choose another --out");
   }
-  write_file_atomic(cfg_path, cfg.raw.dump(2) + "\n");
+  if (lead) write_file_atomic(cfg_path, cfg.raw.dump(2) + "\n");
 
-  data::Loader loader(loader_config(cfg));
+  data::Loader loader(loader_config(cfg, comm));
   const int64_t classes = loader.num_classes();
   const int64_t bpe = loader.batches_per_epoch();
   KD_CHECK(bpe > 0, cfg.train_shards, ": ", loader.size(), " images is less than one batch of ", cfg.batch);
@@ -118,23 +129,32 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   LrSchedule sched = make_schedule(cfg, per_epoch ? cfg.epochs : total_steps);
 
   int64_t step = 0;
-  RunLog log(opt.out_dir);
+  RunLog log(opt.out_dir, lead);
   if (!resume_from.empty()) {
     Checkpoint ck = load_checkpoint(resume_from);
     ck.restore_model(student);
     ck.restore_optimizer(sgd);
     step = ck.step;
     log.truncate_after(step);  // lines of the steps that die with the killed process
-    std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
+    if (lead) std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
+  }
+  DataParallel dp(comm, student, cfg.sync_bn);
+  if (dp.active()) {
+    Tensor at = Tensor::full({1}, double(step), DType::I64);
+    comm.max(at);
+    KD_CHECK(int64_t(at.item()) == step, "rank ", comm.rank(), " resumes at step ", step, " but another rank at step ",
+             int64_t(at.item()), ": every rank must see the same ", ckpt_dir, " (a shared file system)");
+    dp.broadcast_state(student);
   }
   log.write({{"event", "start"}, {"step", step}, {"total_steps", total_steps}, {"images", loader.size()},
              {"classes", classes}, {"batches_per_epoch", bpe}, {"student_params", student.num_parameters()},
-             {"resumed_from", resume_from}});
+             {"resumed_from", resume_from}, {"ranks", comm.size()}, {"communicator", comm.name()}});
 
   RunSummary sum;
   sum.last_checkpoint = resume_from;
   LossStep losses(cfg, student, teacher.get());
   auto save = [&](int64_t at_step) {
+    if (!lead) return;
     Checkpoint ck;
     ck.model = student.state_dict();
     ck.optim = sgd.state_dict();
@@ -149,7 +169,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   };
 
   std::unique_ptr<EpochEvaluator> evaluator;
-  if (!cfg.eval_pairs.empty()) evaluator = std::make_unique<EpochEvaluator>(cfg);
+  if (!cfg.eval_pairs.empty() && lead) evaluator = std::make_unique<EpochEvaluator>(cfg);
   auto evaluate_epoch = [&](int64_t ep) {
     json ev = evaluator->evaluate(student, ep);
     ev["event"] = "eval";
@@ -164,7 +184,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   loader.start(epoch, step % bpe);
   student.train();
   std::unique_ptr<Progress> bar;
-  if (!opt.quiet) bar = std::make_unique<Progress>(cfg.name, total_steps, "step", step);
+  if (!opt.quiet && lead) bar = std::make_unique<Progress>(cfg.name, total_steps, "step", step);
   auto t_start = std::chrono::steady_clock::now();
   int64_t images_since = 0, first_step = step;
   auto t_window = t_start;
@@ -180,8 +200,8 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
       continue;
     }
     const double lr = sched.lr_at(per_epoch ? epoch : step);
-    LossValues lv =
-        optimisation_step(losses, sgd, lr, dev.is_cpu() ? batch : batch_to(batch, dev), step, cfg.precision == "bf16");
+    LossValues lv = optimisation_step(losses, sgd, lr, dev.is_cpu() ? batch : batch_to(batch, dev), step,
+                                      cfg.precision == "bf16", dp.active() ? &dp : nullptr);
     if (!lv.finite) {
       log.write({{"event", "nan"}, {"step", step}, {"term", lv.bad_term}, {"last_checkpoint", sum.last_checkpoint}});
       KD_FAIL("loss term \"", lv.bad_term, "\" is ", lv.bad_value, " at step ", step, " (epoch ", epoch,
@@ -194,6 +214,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     sum.last_loss = lv.values.at("total");
 
     if (step % cfg.log_every == 0 || step == total_steps) {
+      dp.average(lv.values);  // every rank, at the same steps
       auto now = std::chrono::steady_clock::now();
       double window = std::chrono::duration<double>(now - t_window).count();
       double img_s = window > 0 ? double(images_since) / window : 0.0;

@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "engine/check.h"
 #include "engine/config.h"
 #include "tools/kdface-train/omp_wait_policy.h"
+#include "train/data_parallel.h"
 #include "train/trainer.h"
 
 namespace {
@@ -26,6 +28,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   kd::traintool::ensure_passive_omp_wait(argv);
+  kd::train::divide_cores_among_local_ranks();
   std::string config, out;
   std::vector<std::string> sets;
   kd::train::RunOptions opt;
@@ -61,12 +64,21 @@ int main(int argc, char** argv) {
     for (auto& s : sets) kd::apply_override(cfg, s);
     kd::train::TrainConfig tc = kd::train::parse_train_config(cfg, config);
     kd::train::RunSummary sum = kd::train::run_training(tc, opt);
+    const bool lead = kd::dist::world().rank() == 0;
+    kd::dist::finalize_world();
+    if (!lead) return 0;
     std::printf("kdface-train: %lld steps, last loss %.6f, last checkpoint %s", (long long)sum.steps, sum.last_loss,
                 sum.last_checkpoint.c_str());
     if (sum.best_accuracy >= 0) std::printf(", best verification accuracy %.2f%%", 100.0 * sum.best_accuracy);
     std::printf("\n");
     return 0;
   } catch (const std::exception& e) {
+    kd::dist::Communicator* w = kd::dist::existing_world();
+    if (w && w->size() > 1) {
+      std::fprintf(stderr, "kdface-train: rank %d of %d: error: %s\n", w->rank(), w->size(), e.what());
+      std::fflush(stderr);
+      w->abort(1);  // the other ranks stop now instead of waiting for this one
+    }
     std::fprintf(stderr, "kdface-train: error: %s\n", e.what());
     return 1;
   }
