@@ -43,6 +43,21 @@ Communicator& world() {
   return *w;
 }
 
+int local_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"})
+    if (const char* e = std::getenv(v); e && *e) return std::atoi(e);
+  return 0;
+}
+
+#ifdef KDFACE_HAVE_NCCL
+bool have_nccl() { return true; }
+#else
+bool have_nccl() { return false; }
+std::unique_ptr<Communicator> make_nccl(Communicator&, int) {
+  KD_FAIL("data parallel on GPUs needs NCCL: this kdface was built without it (CUDA, NCCL and MPI must all be found)");
+}
+#endif
+
 Communicator* existing_world() { return world_ptr().get(); }
 
 void finalize_world() { world_ptr().reset(); }

@@ -9,14 +9,21 @@
 
 namespace kd::train {
 
-DataParallel::DataParallel(dist::Communicator& comm, Module& student, bool sync_bn, size_t bucket_bytes)
-    : comm_(comm), sync_bn_(sync_bn) {
-  if (active()) reducer_ = std::make_unique<dist::GradReducer>(comm_, student.named_parameters(), bucket_bytes);
+DataParallel::DataParallel(dist::Communicator& comm, Module& student, bool sync_bn, size_t bucket_bytes,
+                           std::set<std::string> sharded)
+    : comm_(comm), sync_bn_(sync_bn), sharded_(std::move(sharded)) {
+  if (!active()) return;
+  for (auto& p : student.named_parameters()) dev_ = p.second.device();
+  std::vector<std::pair<std::string, Tensor>> replicated;
+  for (auto& p : student.named_parameters())
+    if (!sharded_.count(p.first)) replicated.push_back(p);
+  reducer_ = std::make_unique<dist::GradReducer>(comm_, replicated, bucket_bytes);
 }
 
 void DataParallel::broadcast_state(Module& m) {
   if (!active()) return;
-  for (auto& p : m.named_parameters()) comm_.broadcast(p.second, 0);
+  for (auto& p : m.named_parameters())
+    if (!sharded_.count(p.first)) comm_.broadcast(p.second, 0);
   for (auto& b : m.named_buffers()) comm_.broadcast(b.second, 0);
 }
 
@@ -36,7 +43,7 @@ void DataParallel::finish_gradients() {
 
 bool DataParallel::all_finite(bool mine) {
   if (!active()) return mine;
-  Tensor bad = Tensor::full({1}, mine ? 0.0 : 1.0, DType::I64);
+  Tensor bad = Tensor::full({1}, mine ? 0.0 : 1.0, DType::I64).to(dev_);
   comm_.sum(bad);
   return bad.item() == 0;
 }
@@ -45,9 +52,9 @@ void DataParallel::average(std::map<std::string, double>& values) {
   if (!active()) return;
   std::vector<double> v;
   for (auto& kv : values) v.push_back(kv.second);
-  Tensor t = Tensor::from(v, {int64_t(v.size())});
+  Tensor t = Tensor::from(v, {int64_t(v.size())}).to(dev_);
   comm_.sum(t);
-  std::vector<double> s = t.to_vector<double>();
+  std::vector<double> s = t.to(cpu()).to_vector<double>();
   size_t i = 0;
   for (auto& kv : values) kv.second = s[i++] / comm_.size();
 }

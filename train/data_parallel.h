@@ -5,6 +5,8 @@
 // on whether the step's loss was finite. In a world of one every call is a no-op, so the
 // single-process trainer runs the same code.
 #include <memory>
+#include <set>
+#include <string>
 
 #include "dist/communicator.h"
 #include "dist/grad_reducer.h"
@@ -15,8 +17,9 @@ namespace kd::train {
 
 class DataParallel {
  public:
+  // Parameters named in `sharded` differ by rank (a sharded head): never broadcast or averaged.
   DataParallel(dist::Communicator& comm, Module& student, bool sync_bn,
-               size_t bucket_bytes = dist::GradReducer::kDefaultBucketBytes);
+               size_t bucket_bytes = dist::GradReducer::kDefaultBucketBytes, std::set<std::string> sharded = {});
   bool active() const { return comm_.size() > 1; }
   dist::Communicator& comm() const { return comm_; }
 
@@ -34,6 +37,8 @@ class DataParallel {
  private:
   dist::Communicator& comm_;
   bool sync_bn_;
+  std::set<std::string> sharded_;
+  Device dev_ = cpu();  // the student's: NCCL sums device tensors only
   std::unique_ptr<dist::GradReducer> reducer_;
 };
 

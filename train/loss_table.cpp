@@ -5,6 +5,7 @@
 #include "kernels/elementwise/elementwise.h"
 #include "losses/kd_losses.h"
 #include "train/nets.h"
+#include "train/sharded_head.h"
 #include "train/train_config.h"
 
 namespace kd::train {
@@ -27,7 +28,10 @@ const std::vector<LossTermSpec>& loss_table() {
   // Rows in the order the terms are summed and logged.
   static const std::vector<LossTermSpec> table = {
       {"cls", 1.0, false, true, false,
-       [](const TermInputs& in) { return in.student.head->loss(in.s.embedding, in.batch.label); }},
+       [](const TermInputs& in) {
+         return in.student.head_comm ? sharded_head_loss(*in.student.head_comm, *in.student.head, in.s.embedding, in.batch.label)
+                                     : in.student.head->loss(in.s.embedding, in.batch.label);
+       }},
       {"kd_logit", 0.0, true, true, false,
        [](const TermInputs& in) { return losses::kd_logit(student_logits(in), teacher_logits(in), in.cfg.loss.kd_T); }},
       {"kd_attention", 0.0, true, false, false,

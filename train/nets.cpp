@@ -6,6 +6,7 @@
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
 #include "engine/shape.h"
+#include "train/sharded_head.h"
 
 namespace kd::train {
 
@@ -56,13 +57,22 @@ void check_attention_pair(const TrainConfig& cfg, const models::ResNeXtConfig& t
 
 }  // namespace
 
-StudentNet::StudentNet(const TrainConfig& cfg, int64_t classes) {
+StudentNet::StudentNet(const TrainConfig& cfg, int64_t classes, dist::Communicator* comm) {
   auto mcfg = models::ResNeXtConfig::from_json(cfg.student_model, "student.model");
   // Distinct streams per part, so adding a head does not change the backbone's init.
   backbone = register_module("backbone", std::make_shared<models::ResNeXtCBAM>(mcfg, mix64(cfg.seed, 1)));
-  if (cfg.use_labels)
+  if (cfg.use_labels) {
+    std::pair<int64_t, int64_t> rows{0, classes};
+    if (cfg.head_sharded && comm && comm->size() > 1) {
+      KD_CHECK(classes >= comm->size(), "student.head.sharded: ", classes, " classes cannot be shared by ", comm->size(),
+               " ranks");
+      rows = head_shard(classes, comm->rank(), comm->size());
+      head_comm = comm;
+    }
     head = register_module("head", std::make_shared<models::MarginHead>(mcfg.emb, classes, cfg.head_kind, cfg.head_s,
-                                                                        cfg.head_m, mix64(cfg.seed, 2)));
+                                                                        cfg.head_m, mix64(cfg.seed, 2), rows.first,
+                                                                        rows.second));
+  }
   if (cfg.subdecision)
     subdecision = register_module(
         "subdecision", std::make_shared<losses::SubDecisionHead>(flat_feature_dim(mcfg), mcfg.emb, classes,

@@ -3,6 +3,7 @@
 // hold: "backbone.<PyTorch ResNeXtCBAM name>", "head.w", "subdecision.<...>".
 #include <memory>
 
+#include "dist/communicator.h"
 #include "losses/feature_mimic.h"
 #include "losses/subdecision.h"
 #include "models/margin_head.h"
@@ -13,9 +14,12 @@ namespace kd::train {
 
 class StudentNet : public Module {
  public:
-  StudentNet(const TrainConfig& cfg, int64_t classes);
+  // comm: the data-parallel world; with student.head.sharded and more than one rank, the head
+  // holds this rank's shard of the classes (train/sharded_head.h).
+  StudentNet(const TrainConfig& cfg, int64_t classes, dist::Communicator* comm = nullptr);
   std::shared_ptr<models::ResNeXtCBAM> backbone;
   std::shared_ptr<models::MarginHead> head;              // null without labels
+  dist::Communicator* head_comm = nullptr;               // set when the head is sharded
   std::shared_ptr<losses::SubDecisionHead> subdecision;  // null unless configured
   std::shared_ptr<losses::FeatureMimic> mimic;           // null unless loss.feature_mimic > 0
 };

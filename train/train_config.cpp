@@ -78,6 +78,7 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   c.head_m = head.get_or<double>("m", c.head_m);
   c.head_m_warmup = head.get_or<int64_t>("m_warmup", c.head_m_warmup);
   KD_CHECK(c.head_m_warmup >= 0, where, "student.head.m_warmup: expected >= 0 steps, got ", c.head_m_warmup);
+  c.head_sharded = head.get_or<bool>("sharded", c.head_sharded);
   if (student.has("subdecision")) {
     ConfigReader sd = student.child("subdecision");
     c.subdecision = sd.get_or<bool>("enabled", true);
@@ -145,6 +146,9 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
 
   root.finish();
   c.raw = to_json(c);
+  KD_CHECK(!c.head_sharded || (c.loss.weight("kd_logit") == 0 && !c.subdecision), where,
+           "student.head.sharded: only the \"cls\" term reads a sharded head; loss.kd_logit and subdecision need the "
+           "whole head on every rank (set student.head.sharded to false)");
   return c;
 }
 
@@ -160,7 +164,8 @@ json to_json(const TrainConfig& c) {
         {"scales", c.scales}, {"mask_bank", c.mask_bank}, {"labels", c.use_labels}}},
       {"student",
        {{"model", c.student_model},
-        {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}, {"m_warmup", c.head_m_warmup}}},
+        {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}, {"m_warmup", c.head_m_warmup},
+                  {"sharded", c.head_sharded}}},
         {"init_checkpoint", c.init_checkpoint}}},
       {"loss", loss_json(c.loss)},
       {"optim",

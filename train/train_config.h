@@ -54,6 +54,9 @@ struct TrainConfig {
   // The margin grows linearly from 0 to head_m over the first head_m_warmup steps: from
   // scratch on few identities a full margin at step 0 keeps the loss near its start.
   int64_t head_m_warmup = 0;
+  // Data parallel: each rank holds classes / N of the class centres and the softmax spans the
+  // ranks (train/sharded_head.h). Only the "cls" term reads a sharded head.
+  bool head_sharded = false;
   bool has_teacher = false;
   nlohmann::json teacher_model = nlohmann::json::object();
   std::string teacher_checkpoint;       // a kdface checkpoint (or run dir: its latest)

@@ -24,6 +24,7 @@
 #include "train/nets.h"
 #include "train/optim_step.h"
 #include "train/run_log.h"
+#include "train/sharded_head.h"
 
 namespace kd::train {
 
@@ -74,7 +75,8 @@ data::Batch batch_to(const data::Batch& b, Device d) {
 }  // namespace
 
 RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
-  const Device dev = cfg.device == "cuda" ? cuda_device(0) : cpu();
+  // One GPU per rank: the rank's index on its node picks it.
+  const Device dev = cfg.device == "cuda" ? cuda_device(dist::local_rank()) : cpu();
   KD_CHECK(dev.is_cpu() || cuda::available(), "device \"cuda\": ", cuda::unavailable_reason(),
            " (set \"device\": \"cpu\")");
   KD_CHECK(!opt.out_dir.empty(), "--out RUN_DIR is required");
@@ -117,7 +119,12 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   int64_t total_steps = cfg.epochs * bpe;
   if (cfg.max_steps > 0) total_steps = std::min(total_steps, cfg.max_steps);
 
-  StudentNet student(cfg, classes);
+  // Tensor collectives go where the tensors are: NCCL between GPUs, MPI between CPU processes.
+  std::unique_ptr<dist::Communicator> gpu_comm;
+  if (!dev.is_cpu() && comm.size() > 1) gpu_comm = dist::make_nccl(comm, dev.index);
+  dist::Communicator& tensor_comm = gpu_comm ? *gpu_comm : comm;
+  StudentNet student(cfg, classes, &tensor_comm);
+  const bool sharded_head = student.head_comm != nullptr;
   std::unique_ptr<TeacherNet> teacher;
   if (cfg.has_teacher) teacher = std::make_unique<TeacherNet>(cfg, classes);
   // Before the optimiser restores its momentum buffers: they are made on each parameter's device.
@@ -132,13 +139,19 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   RunLog log(opt.out_dir, lead);
   if (!resume_from.empty()) {
     Checkpoint ck = load_checkpoint(resume_from);
+    if (sharded_head) {  // checkpoints hold the whole head, whatever N wrote them
+      ck.model["head.w"] = shard_rows(ck.model.at("head.w"), comm.rank(), comm.size());
+      if (ck.optim.count("momentum.head.w"))
+        ck.optim["momentum.head.w"] = shard_rows(ck.optim.at("momentum.head.w"), comm.rank(), comm.size());
+    }
     ck.restore_model(student);
     ck.restore_optimizer(sgd);
     step = ck.step;
     log.truncate_after(step);  // lines of the steps that die with the killed process
     if (lead) std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
   }
-  DataParallel dp(comm, student, cfg.sync_bn);
+  DataParallel dp(tensor_comm, student, cfg.sync_bn, dist::GradReducer::kDefaultBucketBytes,
+                  sharded_head ? std::set<std::string>{"head.w"} : std::set<std::string>{});
   if (dp.active()) {
     Tensor at = Tensor::full({1}, double(step), DType::I64);
     comm.max(at);
@@ -154,10 +167,15 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   sum.last_checkpoint = resume_from;
   LossStep losses(cfg, student, teacher.get());
   auto save = [&](int64_t at_step) {
-    if (!lead) return;
     Checkpoint ck;
     ck.model = student.state_dict();
     ck.optim = sgd.state_dict();
+    if (sharded_head) {  // every rank takes part in gathering the whole head
+      ck.model["head.w"] = gather_head_rows(*student.head_comm, ck.model.at("head.w"), classes);
+      if (ck.optim.count("momentum.head.w"))
+        ck.optim["momentum.head.w"] = gather_head_rows(*student.head_comm, ck.optim.at("momentum.head.w"), classes);
+    }
+    if (!lead) return;
     ck.step = at_step;
     ck.epoch = at_step / bpe;
     ck.meta = {{"config", cfg.raw}, {"classes", classes}};
