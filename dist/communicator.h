@@ -54,9 +54,9 @@ std::unique_ptr<Communicator> make_single();
 // This process's index among the ranks on its node (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID),
 // 0 without a launcher: the GPU a rank drives.
 int local_rank();
-// Whether this build has NCCL (CUDA on a real device, NCCL and MPI found).
+// Whether this build has NCCL (CUDA on a real device and NCCL found).
 bool have_nccl();
-// NCCL between the ranks of `boot` (an MPI world, which carries the NCCL id), one GPU each:
+// NCCL between the ranks of `boot` (which carries the NCCL id: MPI, or a world of one), one GPU each:
 // device tensors only. Throws where have_nccl() is false.
 std::unique_ptr<Communicator> make_nccl(Communicator& boot, int device);
 
