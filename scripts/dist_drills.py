@@ -26,15 +26,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, require, run  # noqa: E402
+from peer_faces import prepare_faces, require, run, shared_celeba, skip  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMP_NUM_THREADS": "1", "KDFACE_DIST_TIMEOUT_S": "60"}
-
-
-def skip(why):
-    print(f"KDFACE-SKIP: {why}")
-    sys.exit(77)
 
 
 def read_safetensors(path):
@@ -120,9 +115,7 @@ def main():
     require("PIL")
     if not shutil.which("mpirun"):
         skip("mpirun not found (apt-get install openmpi-bin; scripts/setup.sh does)")
-    celeba = os.path.join(a.data, "celeba")
-    if not os.path.isdir(os.path.join(celeba, "aligned")):
-        skip(f"{celeba}/aligned not found (the shared face data)")
+    celeba = shared_celeba(a.data)
     tools = os.path.join(a.build, "tools")
     ok = True
     with tempfile.TemporaryDirectory(prefix="kdface_dist_") as tmp:

@@ -17,7 +17,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, random_kdface_model, require, run  # noqa: E402
+from peer_faces import prepare_faces, random_kdface_model, require, run, shared_celeba  # noqa: E402
 
 require("numpy", "onnx", "onnxruntime", "safetensors", "torch", "PIL")
 import numpy as np  # noqa: E402
@@ -38,9 +38,7 @@ def main():
     a = ap.parse_args()
     shipped = [os.path.join(ROOT, "pretrained", f"{m}.safetensors")
                for m in ("pool_teacher", "pool_student_basic", "pool_student_full")]
-    celeba = os.path.join(a.data, "celeba")
-    if not os.path.isdir(os.path.join(celeba, "aligned")):
-        skip(f"{celeba}/aligned not found (the shared face data)")
+    celeba = shared_celeba(a.data)
     tools = os.path.join(a.build, "tools")
     ok = True
     with tempfile.TemporaryDirectory(prefix="kdface_onnx_") as tmp:

@@ -23,6 +23,20 @@ def require(*modules):
             sys.exit(77)
 
 
+def skip(why):
+    """ctest reports exit 77 as skipped; the line says why."""
+    print(f"KDFACE-SKIP: {why}")
+    sys.exit(77)
+
+
+def shared_celeba(data):
+    """data/celeba, or a loud skip when the shared face data are not beside the checkout."""
+    celeba = os.path.join(data, "celeba")
+    if not os.path.isdir(os.path.join(celeba, "aligned")):
+        skip(f"{celeba}/aligned not found (the shared face data)")
+    return celeba
+
+
 def run(*cmd):
     r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
     if r.returncode != 0:

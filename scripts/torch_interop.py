@@ -25,7 +25,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from peer_faces import prepare_faces, random_kdface_model, require, run  # noqa: E402
+from peer_faces import prepare_faces, random_kdface_model, require, run, shared_celeba  # noqa: E402
 
 require("numpy", "torch", "safetensors", "PIL")
 import numpy as np  # noqa: E402
@@ -73,9 +73,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    celeba = os.path.join(a.data, "celeba")
-    if not os.path.isdir(os.path.join(celeba, "aligned")):
-        skip(f"{celeba}/aligned not found (the shared face data)")
+    celeba = shared_celeba(a.data)
     tools = os.path.join(a.build, "tools")
     shipped = os.path.join(ROOT, "pretrained", "pool_student_full.safetensors")
     random_dir = tempfile.TemporaryDirectory(prefix="kdface_interop_model_")
