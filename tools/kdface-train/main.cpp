@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     kd::train::TrainConfig tc = kd::train::parse_train_config(cfg, config);
     kd::train::RunSummary sum = kd::train::run_training(tc, opt);
     const bool lead = kd::dist::world().rank() == 0;
+    kd::dist::world().barrier();  // sleeps while rank 0 finishes; MPI_Finalize would spin
     kd::dist::finalize_world();
     if (!lead) return 0;
     std::printf("kdface-train: %lld steps, last loss %.6f, last checkpoint %s", (long long)sum.steps, sum.last_loss,
