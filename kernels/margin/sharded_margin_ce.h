@@ -8,8 +8,8 @@
 // not sampled: the loss and the gradient of each shard equal the unsharded head's.
 //   loss = mean_i [ max_i + log(sum_r sum_j exp(z_ij - max_i)) - z_i,y_i ]  (same on every rank)
 //   g_cos_ij = (g s / M) (p_ij - [j == y_i]) (* dtarget/dt at the target), p over all classes
-// CPU tensors (the NCCL path will add the device kernels); kernels/ knows no MPI, so the
-// caller supplies the collectives.
+// Computed on the CPU; device cosines are staged through host memory (a device kernel is future
+// work). kernels/ knows no MPI, so the caller supplies the collectives.
 #include <functional>
 
 #include "engine/tensor.h"

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "engine/autograd.h"
@@ -31,11 +32,22 @@ struct ShardRows {
 
 }  // namespace
 
-Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int64_t class_offset,
+// A device tensor's cosines are staged through host memory (M x C_r values each way per step),
+// and the row buffers go to the device for the collectives (NCCL sums device tensors only): a
+// device kernel is left for when a GPU can test it.
+Tensor sharded_margin_cross_entropy(const Tensor& cos_in, const Tensor& labels_in, int64_t class_offset,
                                     const MarginParams& p, const ShardCollectives& ranks) {
-  check_dim(cos, 2, "sharded_margin_cross_entropy: cos");
+  check_dim(cos_in, 2, "sharded_margin_cross_entropy: cos");
+  const Device dev = cos_in.device();
+  const Tensor cos = dev.is_cpu() ? cos_in : cos_in.detach().to(cpu());
+  const Tensor labels = labels_in.device().is_cpu() ? labels_in : labels_in.to(cpu());
+  auto on_ranks = [&](const std::function<void(const Tensor&)>& op, Tensor& host) {
+    if (dev.is_cpu()) return op(host);
+    Tensor d = host.to(dev);
+    op(d);
+    host = d.to(cpu());
+  };
   check_floating(cos, "sharded_margin_cross_entropy: cos");
-  KD_CHECK(cos.device().is_cpu(), "sharded_margin_cross_entropy: CPU tensors only for now (got ", cos.str(), ")");
   const int64_t M = cos.size(0), c = cos.size(1);
   check_shape(labels, {M}, "sharded_margin_cross_entropy: labels");
   KD_CHECK(labels.dtype() == DType::I64, "sharded_margin_cross_entropy: labels must be int64");
@@ -45,7 +57,7 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int
   // [sum of exp(z - max) | target logit | owners of the label], summed over ranks in one go
   Tensor sums = Tensor::zeros({3 * M}, DType::F64);
   Tensor lse = Tensor::empty({M}, DType::F64);
-  Tensor loss = Tensor::empty({}, cos.dtype());
+  Tensor loss = Tensor::empty({}, cos.dtype());  // host; moved to cos_in's device at the end
   dispatch_float(cos.dtype(), "sharded_margin_cross_entropy", [&](auto t) {
     using T = decltype(t);
     const ShardRows<T> r{cos.data<T>(), labels.data<int64_t>(), c, class_offset, p};
@@ -54,7 +66,8 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int
       const int64_t y = r.local_target(i);
       for (int64_t j = 0; j < c; ++j) mx[i] = std::max(mx[i], r.logit(i, j, y));
     }
-    ranks.max(row_max);
+    on_ranks(ranks.max, row_max);
+    mx = row_max.data<double>();
     double* s = sums.data<double>();
     for (int64_t i = 0; i < M; ++i) {
       const int64_t y = r.local_target(i);
@@ -62,7 +75,8 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int
       double dt;
       if (y >= 0) s[M + i] = r.target_logit(i, y, &dt), s[2 * M + i] = 1;
     }
-    ranks.sum(sums);
+    on_ranks(ranks.sum, sums);
+    s = sums.data<double>();
     for (int64_t i = 0; i < M; ++i)
       KD_CHECK(s[2 * M + i] == 1, "sharded_margin_cross_entropy: label ", labels.data<int64_t>()[i], " of row ", i,
                " is owned by ", s[2 * M + i], " ranks' class shards; expected exactly one");
@@ -74,8 +88,12 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int
     loss.data<T>()[0] = T(total / double(M));
   });
 
-  autograd::record("sharded_margin_cross_entropy", {cos, labels}, {loss},
-                   [cos = cos.detach(), labels = labels.detach(), lse, p, class_offset, M, c](const BackwardCtx& ctx) {
+  if (!dev.is_cpu()) {
+    autograd::NoGradGuard no_grad;
+    loss = loss.to(dev);
+  }
+  autograd::record("sharded_margin_cross_entropy", {cos_in, labels_in}, {loss},
+                   [cos = cos.detach(), labels = labels.detach(), lse, p, class_offset, M, c, dev](const BackwardCtx& ctx) {
                      std::vector<Tensor> g(2);
                      if (!ctx.need[0]) return g;
                      g[0] = Tensor::empty_like(cos);
@@ -94,6 +112,7 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos, const Tensor& labels, int
                          gc[i * c + y] = T(ss * dt * (std::exp(zt - l) - 1.0));  // p - 1 in double
                        }
                      });
+                     if (!dev.is_cpu()) g[0] = g[0].to(dev);
                      return g;
                    });
   return loss;
