@@ -168,6 +168,42 @@ TEST_CASE("loader: deterministic across loaders, thread counts and resume") {
   CHECK(!same_tensor(epoch_batches(c, 3)[0].hr, ea[0].hr));
 }
 
+TEST_CASE("loader: the ranks' slices of a global batch side by side are one process's batch") {
+  // Data parallel (issue 15): 2 ranks with batch 4 take the batch of 8 that one process takes,
+  // drawn the same way (flip, scale, degradation), and each sample exactly once.
+  LoaderConfig whole = config(2);
+  Loader one(whole);
+  auto e = epoch_batches(one, 2);
+  std::vector<std::vector<Batch>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    LoaderConfig c = config(r == 0 ? 1 : 2);
+    c.batch = 4;
+    c.rank = r;
+    c.world = 2;
+    Loader l(c);
+    CHECK(l.batches_per_epoch() == one.batches_per_epoch());
+    ranks.push_back(epoch_batches(l, 2));
+  }
+  REQUIRE(ranks[0].size() == e.size());
+  const size_t per = size_t(3 * 112 * 112) * 4 * sizeof(float);
+  for (size_t k = 0; k < e.size(); ++k) {
+    INFO("batch " << k);
+    for (int r = 0; r < 2; ++r) {
+      const Batch& b = ranks[size_t(r)][k];
+      CHECK(std::memcmp(b.hr.raw_data(), static_cast<const char*>(e[k].hr.raw_data()) + r * per, per) == 0);
+      CHECK(std::memcmp(b.lr.raw_data(), static_cast<const char*>(e[k].lr.raw_data()) + r * per, per) == 0);
+      const std::vector<int64_t> all = e[k].label.to_vector<int64_t>();
+      const std::vector<int64_t> want(all.begin() + 4 * r, all.begin() + 4 * (r + 1));
+      CHECK(b.label.to_vector<int64_t>() == want);
+      CHECK(std::vector<int>(e[k].scale.begin() + 4 * r, e[k].scale.begin() + 4 * (r + 1)) == b.scale);
+    }
+  }
+  LoaderConfig bad = config(1);
+  bad.world = 2;
+  bad.rank = 2;
+  CHECK_THROWS_WITH(Loader(bad), Catch::Contains("rank 2 outside world of 2"));
+}
+
 TEST_CASE("loader: flips mirror the image and lr is the degraded flipped face") {
   LoaderConfig c = config(2);
   c.shuffle = false;
