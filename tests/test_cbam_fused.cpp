@@ -134,6 +134,31 @@ TEST_CASE("fused cbam routes max-pool gradients to the first maximum on ties, as
   }
 }
 
+TEST_CASE("fused cbam without gradients (inference, no argmax kept) gives the training forward's bits", "[cbam]") {
+  // Ties and NaNs included: the untracked maxima must take the same values as the tracked ones.
+  for (DType t : {DType::F32, DType::F64})
+    for (Ties ties : {Ties::None, Ties::Both}) {
+      Inputs in = make_inputs({2, 32, 9, 7, 8, 7}, t, 11, ties);
+      if (ties == Ties::Both) Tensor(in.x).narrow0(1, 1).view({32 * 9 * 7}).narrow0(40, 1).fill_(NAN);
+      std::vector<Tensor> leaves{in.x.clone(), in.fc1.clone(), in.fc2.clone(), in.spatial.clone()};
+      for (Tensor& l : leaves) l.requires_grad_(true);
+      CbamOut trained = cbam(leaves[0], leaves[1], leaves[2], leaves[3]);
+      CbamOut inferred;
+      {
+        autograd::NoGradGuard no_grad;
+        inferred = cbam(in.x, in.fc1, in.fc2, in.spatial);
+      }
+      for (auto [a, b] : {std::pair{trained.y, inferred.y}, {trained.ca, inferred.ca}, {trained.sa, inferred.sa}}) {
+        std::vector<double> va = kdtest::as_doubles(a), vb = kdtest::as_doubles(b);
+        REQUIRE(va.size() == vb.size());
+        for (size_t i = 0; i < va.size(); ++i) {
+          INFO(dtype_name(t) << " element " << i);
+          REQUIRE(((va[i] == vb[i]) || (std::isnan(va[i]) && std::isnan(vb[i]))));
+        }
+      }
+    }
+}
+
 TEST_CASE("fused cbam is one autograd node with three outputs", "[cbam]") {
   Generator g(5);
   Tensor x = Tensor::randn({1, 8, 4, 4}, g).requires_grad_(true);

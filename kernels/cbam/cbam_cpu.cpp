@@ -58,14 +58,35 @@ void mean_and_first_max(const T* xp, int64_t S, T* avg, T* mx, int64_t* arg) {
     nan |= xp[i] != xp[i];
   }
   const double sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
+  *avg = T(sum / double(S));
+  if (!arg) {  // inference: the value alone (a NaN takes over, as below)
+    *mx = nan ? T(NAN) : m;
+    return;
+  }
   int64_t j = 0;
   if (nan)
     while (xp[j] == xp[j]) ++j;
   else
     while (xp[j] != m) ++j;
-  *avg = T(sum / double(S));
   *mx = xp[j];
   *arg = j;
+}
+
+// Maximum over channels of x' = x ca without the argmax (inference): the same values as the
+// indexed loop in cbam_forward_cpu, in a loop the compiler vectorises.
+template <class T>
+void channel_mean_max(const T* xn, const T* can, int64_t C, int64_t S, T* m0, T* m1) {
+  for (int64_t s = 0; s < S; ++s) m0[s] = m1[s] = xn[s] * can[0];
+  for (int64_t c = 1; c < C; ++c) {
+    const T* __restrict xp = xn + c * S;
+    const T cc = can[c];
+    for (int64_t s = 0; s < S; ++s) {
+      const T v = xp[s] * cc;
+      const T cur = m1[s];
+      m0[s] += v;
+      m1[s] = takes_over(v, cur) ? v : cur;
+    }
+  }
 }
 
 // Rows h of the output whose tap (dy, dx) lands inside the map: h + dy in [0, H).
@@ -86,7 +107,8 @@ void cbam_forward_cpu(const CbamDims& d, const T* x, const T* w1, const T* w2, c
     const T* xn = x + n * C * S;  // (C, S)
     T* avg = sv.pool + n * 2 * C;  // (C)
     T* mx = avg + C;               // (C)
-    for (int64_t c = 0; c < C; ++c) mean_and_first_max(xn + c * S, S, avg + c, mx + c, sv.parg + n * C + c);
+    for (int64_t c = 0; c < C; ++c)
+      mean_and_first_max(xn + c * S, S, avg + c, mx + c, sv.parg ? sv.parg + n * C + c : nullptr);
 
     // Shared MLP on both pooled vectors; dot products in double.
     T* ha = sv.hpre + n * 2 * Hd;  // (hidden)
@@ -115,29 +137,33 @@ void cbam_forward_cpu(const CbamDims& d, const T* x, const T* w1, const T* w2, c
     // Mean and max over channels of x' = x ca, planes accumulated along the pixel row.
     T* m0 = sv.map + n * 2 * S;  // (S) mean
     T* m1 = m0 + S;              // (S) max
-    // Branch-free select on an int32 index row (int64 selects do not vectorise with SSE2).
-    std::vector<int32_t> a32(size_t(S), 0);  // (S)
-    for (int64_t s = 0; s < S; ++s) {
-      const T v = xn[s] * can[0];
-      m0[s] = v;
-      m1[s] = v;
-    }
-    for (int64_t c = 1; c < C; ++c) {
-      const T* xp = xn + c * S;
-      const T cc = can[c];
-      const int32_t ci = int32_t(c);
-      int32_t* a = a32.data();
+    if (sv.carg) {
+      // Branch-free select on an int32 index row (int64 selects do not vectorise with SSE2).
+      std::vector<int32_t> a32(size_t(S), 0);  // (S)
       for (int64_t s = 0; s < S; ++s) {
-        const T v = xp[s] * cc;
-        const T cur = m1[s];
-        const bool take = takes_over(v, cur);
-        m0[s] += v;
-        m1[s] = take ? v : cur;
-        a[s] = take ? ci : a[s];
+        const T v = xn[s] * can[0];
+        m0[s] = v;
+        m1[s] = v;
       }
+      for (int64_t c = 1; c < C; ++c) {
+        const T* xp = xn + c * S;
+        const T cc = can[c];
+        const int32_t ci = int32_t(c);
+        int32_t* a = a32.data();
+        for (int64_t s = 0; s < S; ++s) {
+          const T v = xp[s] * cc;
+          const T cur = m1[s];
+          const bool take = takes_over(v, cur);
+          m0[s] += v;
+          m1[s] = take ? v : cur;
+          a[s] = take ? ci : a[s];
+        }
+      }
+      int64_t* ap = sv.carg + n * S;
+      for (int64_t s = 0; s < S; ++s) ap[s] = a32[size_t(s)];
+    } else {
+      channel_mean_max(xn, can, C, S, m0, m1);
     }
-    int64_t* ap = sv.carg + n * S;
-    for (int64_t s = 0; s < S; ++s) ap[s] = a32[size_t(s)];
     const T inv = T(1.0 / double(C));
     for (int64_t s = 0; s < S; ++s) m0[s] *= inv;
 

@@ -6,7 +6,8 @@
 namespace kd {
 
 // x (N, C, S); w1 (hidden, C); w2 (C, hidden); ws (2, k, k). Writes y (N, C, S), ca (N, C),
-// sa (N, S) and every buffer of saved.
+// sa (N, S) and every buffer of saved; saved.parg and saved.carg may be null (inference: no
+// backward will need the argmaxes, and skipping them saves a scan and an index row per image).
 template <class T>
 void cbam_forward_cpu(const CbamDims& d, const T* x, const T* w1, const T* w2, const T* ws, T* y, T* ca, T* sa,
                       const CbamSaved<T>& saved);

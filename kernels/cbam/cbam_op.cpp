@@ -13,7 +13,8 @@ struct SavedTensors {
   Tensor pool, parg, hpre, map, carg;
   template <class T>
   CbamSaved<T> ptrs() const {
-    return {pool.data<T>(), parg.data<int64_t>(), hpre.data<T>(), map.data<T>(), carg.data<int64_t>()};
+    return {pool.data<T>(), parg.defined() ? parg.data<int64_t>() : nullptr, hpre.data<T>(), map.data<T>(),
+            carg.defined() ? carg.data<int64_t>() : nullptr};
   }
 };
 
@@ -50,9 +51,11 @@ CbamOut cbam(const Tensor& x, const Tensor& fc1, const Tensor& fc2, const Tensor
   out.y = Tensor::empty(x.shape(), t, dev);
   out.ca = Tensor::empty({N, C, 1, 1}, t, dev);
   out.sa = Tensor::empty({N, 1, d.H, d.W}, t, dev);
-  SavedTensors sv{Tensor::empty({N, 2, C}, t, dev), Tensor::empty({N, C}, DType::I64, dev),
+  // Without a backward to come (inference on the CPU) the argmaxes are not tracked.
+  const bool argmax = !dev.is_cpu() || autograd::needs_grad({x, fc1, fc2, spatial});
+  SavedTensors sv{Tensor::empty({N, 2, C}, t, dev), argmax ? Tensor::empty({N, C}, DType::I64, dev) : Tensor(),
                   Tensor::empty({N, 2, d.hidden}, t, dev), Tensor::empty({N, 2, S}, t, dev),
-                  Tensor::empty({N, S}, DType::I64, dev)};
+                  argmax ? Tensor::empty({N, S}, DType::I64, dev) : Tensor()};
 
   dispatch_float(t, "cbam", [&](auto tag) {
     using T = decltype(tag);
