@@ -4,6 +4,7 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
+#include "kernels/kd_kl/online_lse.h"
 #include "kernels/margin/margin_target.h"
 #include "kernels/margin/sharded_margin_ce.h"
 
@@ -53,7 +54,7 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos_in, const Tensor& labels_i
   KD_CHECK(labels.dtype() == DType::I64, "sharded_margin_cross_entropy: labels must be int64");
   KD_CHECK(M > 0, "sharded_margin_cross_entropy: empty batch");
 
-  Tensor row_max = Tensor::full({M}, -HUGE_VAL, DType::F64);
+  Tensor row_max = Tensor::empty({M}, DType::F64);
   // [sum of exp(z - max) | target logit | owners of the label], summed over ranks in one go
   Tensor sums = Tensor::zeros({3 * M}, DType::F64);
   Tensor lse = Tensor::empty({M}, DType::F64);
@@ -61,17 +62,22 @@ Tensor sharded_margin_cross_entropy(const Tensor& cos_in, const Tensor& labels_i
   dispatch_float(cos.dtype(), "sharded_margin_cross_entropy", [&](auto t) {
     using T = decltype(t);
     const ShardRows<T> r{cos.data<T>(), labels.data<int64_t>(), c, class_offset, p};
+    // One read of the rows: each row's log-sum-exp over this rank's classes (kernels/kd_kl's
+    // online update, as margin_cross_entropy), rescaled to the global maximum afterwards.
+    std::vector<OnlineLse> local(static_cast<size_t>(M));
     double* mx = row_max.data<double>();
     for (int64_t i = 0; i < M; ++i) {
       const int64_t y = r.local_target(i);
-      for (int64_t j = 0; j < c; ++j) mx[i] = std::max(mx[i], r.logit(i, j, y));
+      OnlineLse& a = local[size_t(i)];
+      for (int64_t j = 0; j < c; ++j) lse_add(a, r.logit(i, j, y));
+      mx[i] = a.m;
     }
     on_ranks(ranks.max, row_max);
     mx = row_max.data<double>();
     double* s = sums.data<double>();
     for (int64_t i = 0; i < M; ++i) {
       const int64_t y = r.local_target(i);
-      for (int64_t j = 0; j < c; ++j) s[i] += std::exp(r.logit(i, j, y) - mx[i]);
+      s[i] = local[size_t(i)].s * std::exp(local[size_t(i)].m - mx[i]);
       double dt;
       if (y >= 0) s[M + i] = r.target_logit(i, y, &dt), s[2 * M + i] = 1;
     }
