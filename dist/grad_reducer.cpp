@@ -90,9 +90,4 @@ void GradReducer::finish() {
   is_ready_.assign(params_.size(), false);
 }
 
-void broadcast_tensors(Communicator& comm, const std::vector<Tensor>& tensors, int root) {
-  if (comm.size() == 1) return;
-  for (const Tensor& t : tensors) comm.broadcast(t, root);
-}
-
 }  // namespace kd::dist

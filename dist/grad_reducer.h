@@ -33,7 +33,6 @@ class GradReducer {
   // Starts what backward left, waits for every bucket, writes the averages into the grads.
   void finish();
 
-  size_t buckets() const { return buckets_.size(); }
   int64_t started_during_backward() const { return started_early_; }  // of the last step
 
  private:
@@ -57,9 +56,5 @@ class GradReducer {
   bool in_backward_ = false;
   int64_t started_early_ = 0;
 };
-
-// Copies rank root's parameters and buffers into every rank's module state (the start of a
-// run, so that ranks agree whatever their initialisation did).
-void broadcast_tensors(Communicator& comm, const std::vector<Tensor>& tensors, int root = 0);
 
 }  // namespace kd::dist

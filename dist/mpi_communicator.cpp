@@ -4,12 +4,8 @@
 // a hang. Device tensors are staged through host memory (NCCL is the GPU path).
 #include <mpi.h>
 
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <map>
-#include <thread>
-#include <vector>
 
 #include "dist/communicator.h"
 #include "dist/wait_policy.h"

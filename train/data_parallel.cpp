@@ -13,10 +13,11 @@ DataParallel::DataParallel(dist::Communicator& comm, Module& student, bool sync_
                            std::set<std::string> sharded)
     : comm_(comm), sync_bn_(sync_bn), sharded_(std::move(sharded)) {
   if (!active()) return;
-  for (auto& p : student.named_parameters()) dev_ = p.second.device();
   std::vector<std::pair<std::string, Tensor>> replicated;
-  for (auto& p : student.named_parameters())
+  for (auto& p : student.named_parameters()) {
+    dev_ = p.second.device();
     if (!sharded_.count(p.first)) replicated.push_back(p);
+  }
   reducer_ = std::make_unique<dist::GradReducer>(comm_, replicated, bucket_bytes);
 }
 

@@ -21,7 +21,6 @@ class DataParallel {
   DataParallel(dist::Communicator& comm, Module& student, bool sync_bn,
                size_t bucket_bytes = dist::GradReducer::kDefaultBucketBytes, std::set<std::string> sharded = {});
   bool active() const { return comm_.size() > 1; }
-  dist::Communicator& comm() const { return comm_; }
 
   void broadcast_state(Module& m);  // rank 0's parameters and buffers everywhere
   std::unique_ptr<models::SyncBatchNormScope> bn_scope();  // null unless active and sync_bn
@@ -32,7 +31,6 @@ class DataParallel {
   void average(std::map<std::string, double>& values);
   // Of the last step: gradient buckets that began their sum while backward still ran.
   int64_t buckets_started_during_backward() const { return reducer_ ? reducer_->started_during_backward() : 0; }
-  size_t buckets() const { return reducer_ ? reducer_->buckets() : 0; }
 
  private:
   dist::Communicator& comm_;

@@ -43,4 +43,22 @@ Tensor shard_rows(const Tensor& whole, int rank, int world) {
   return whole.narrow0(b, e - b).clone();
 }
 
+namespace {
+// The head's entries of a checkpoint: the parameter and, once a step has run, its momentum.
+template <class F>
+void for_head_tensors(Checkpoint& ck, F&& convert) {
+  const std::string momentum = std::string("momentum.") + kHeadParam;
+  ck.model[kHeadParam] = convert(ck.model.at(kHeadParam));
+  if (ck.optim.count(momentum)) ck.optim[momentum] = convert(ck.optim.at(momentum));
+}
+}  // namespace
+
+void shard_checkpoint_head(Checkpoint& ck, int rank, int world) {
+  for_head_tensors(ck, [&](const Tensor& whole) { return shard_rows(whole, rank, world); });
+}
+
+void gather_checkpoint_head(Checkpoint& ck, dist::Communicator& comm, int64_t classes) {
+  for_head_tensors(ck, [&](const Tensor& shard) { return gather_head_rows(comm, shard, classes); });
+}
+
 }  // namespace kd::train

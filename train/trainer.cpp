@@ -139,11 +139,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   RunLog log(opt.out_dir, lead);
   if (!resume_from.empty()) {
     Checkpoint ck = load_checkpoint(resume_from);
-    if (sharded_head) {  // checkpoints hold the whole head, whatever N wrote them
-      ck.model["head.w"] = shard_rows(ck.model.at("head.w"), comm.rank(), comm.size());
-      if (ck.optim.count("momentum.head.w"))
-        ck.optim["momentum.head.w"] = shard_rows(ck.optim.at("momentum.head.w"), comm.rank(), comm.size());
-    }
+    if (sharded_head) shard_checkpoint_head(ck, comm.rank(), comm.size());
     ck.restore_model(student);
     ck.restore_optimizer(sgd);
     step = ck.step;
@@ -151,7 +147,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     if (lead) std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
   }
   DataParallel dp(tensor_comm, student, cfg.sync_bn, dist::GradReducer::kDefaultBucketBytes,
-                  sharded_head ? std::set<std::string>{"head.w"} : std::set<std::string>{});
+                  sharded_head ? std::set<std::string>{kHeadParam} : std::set<std::string>{});
   if (dp.active()) {
     Tensor at = Tensor::full({1}, double(step), DType::I64);
     comm.max(at);
@@ -170,11 +166,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     Checkpoint ck;
     ck.model = student.state_dict();
     ck.optim = sgd.state_dict();
-    if (sharded_head) {  // every rank takes part in gathering the whole head
-      ck.model["head.w"] = gather_head_rows(*student.head_comm, ck.model.at("head.w"), classes);
-      if (ck.optim.count("momentum.head.w"))
-        ck.optim["momentum.head.w"] = gather_head_rows(*student.head_comm, ck.optim.at("momentum.head.w"), classes);
-    }
+    if (sharded_head) gather_checkpoint_head(ck, *student.head_comm, classes);  // every rank takes part
     if (!lead) return;
     ck.step = at_step;
     ck.epoch = at_step / bpe;
