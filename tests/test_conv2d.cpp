@@ -139,6 +139,11 @@ TEST_CASE("conv2d matches direct loops with either threading split", "[conv2d]")
       {{3, 32, 10, 10}, 64, 1, {1, 0, 2}},  // pointwise grouped
       {{3, 12, 9, 9}, 12, 3, {1, 1, 12}},   // depthwise
       {{2, 2, 9, 9}, 1, 7, {1, 3, 1}},      // spatial attention
+      // small maps: the batch split puts several images side by side in one GEMM, and the
+      // last chunk may hold a single image
+      {{11, 8, 3, 3}, 16, 3, {1, 1, 2}},    // grouped 3x3 on 3x3 maps
+      {{9, 16, 2, 2}, 8, 1, {1, 0, 1}},     // pointwise on 2x2 maps
+      {{7, 8, 4, 4}, 4, 1, {2, 0, 1}},      // strided 1x1 (im2col) on 4x4 maps
   };
   for (auto split : {Conv2dSplit::Batch, Conv2dSplit::Inner}) {
     set_conv2d_split(split);

@@ -66,7 +66,9 @@ void check_all(GemmFn<T> fn) {
                               {5, 3, 2}, {17, 9, 33}, {4, 8, 1}, {33, 65, 17}, {64, 64, 64}, {129, 300, 257},
                               {13, 4100, 3}, {600, 7, 513},
                               // long K, small output: the dot-product path for A B^T (conv weight gradients)
-                              {8, 72, 3137}, {3, 5, 1001}, {17, 9, 600}, {1, 1, 256}};
+                              {8, 72, 3137}, {3, 5, 1001}, {17, 9, 600}, {1, 1, 256},
+                              // a linear layer at batch 1 or 2: threads take slices of the output columns
+                              {2, 520, 8200}};
   const T ab[][2] = {{1, 0}, {1, 1}, {T(0.5), T(-2)}, {T(-1.5), 0}, {0, T(0.5)}};
   for (auto& s : sizes)
     for (int t = 0; t < 4; ++t)

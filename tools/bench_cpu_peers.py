@@ -10,7 +10,8 @@ with logit + attention KD from the quickstart teacher, batch 64 (kdface-bench --
 against the same step in PyTorch: ArcFace s 64 m 0.5 over --classes, the teacher's no-grad
 forward on a second batch, KD at T 4, SGD with momentum and weight decay).
 
-Prints one JSON line per measurement, then a markdown table of faces/s (img/s for the
+Each row runs every runtime once per round, --rounds rounds interleaved, and reports the median
+round. Prints one JSON line per measurement, then a markdown table of faces/s (img/s for the
 training step) with kdface's ratio to the fastest peer. Run it on an otherwise idle machine:
   bash tools/bench-cpu-vs-peers.sh            (or python3 tools/bench_cpu_peers.py --build build)
 """
@@ -66,6 +67,32 @@ def iters_for(batch, size, preset):
     return (1, 3) if heavy > 500 else (2, 7) if heavy > 20 else (3, 15)
 
 
+def race(base, runners, rounds, unit):
+    """Every runner once per round, the rounds interleaved, so a slow spell of a shared machine
+    lands on all of them rather than on whoever ran during it. A row is the median of the
+    rounds' times; `spread` is the fastest and slowest round."""
+    times = {name: [] for name, _ in runners}
+    errors = {}
+    for _ in range(rounds):
+        for name, fn in runners:
+            if name in errors:
+                continue
+            try:
+                times[name].append(fn())
+            except Exception as e:  # noqa: BLE001 -- a failed runtime is a row with its error, not a crash
+                errors[name] = f"{type(e).__name__}: {str(e)[:300]}"
+    rows = []
+    for name, _ in runners:
+        if name in errors:
+            rows.append(emit(runtime=name, error=errors[name], **base))
+            continue
+        ts = sorted(times[name])
+        ms = ts[len(ts) // 2]
+        rows.append(emit(runtime=name, ms=ms, rounds=len(ts), spread=[base["batch"] / t * 1e3 for t in (ts[-1], ts[0])],
+                         **{unit: base["batch"] / ms * 1e3}, **base))
+    return rows
+
+
 def inference(a, R, tools, tmp, preset, size, threads):
     cfg = {"preset": preset, "size": size}
     torch.manual_seed(7)
@@ -84,40 +111,44 @@ def inference(a, R, tools, tmp, preset, size, threads):
     for batch in (1, 256):
         warm, it = iters_for(batch, size, preset)
         base = dict(case="embed", model=preset, size=size, batch=batch, threads=threads)
-        try:
-            k = run_json([f"{tools}/kdface-bench", "--embed", cfg_path, "--size", size, "--batch", batch, "--device", "cpu",
-                          "--warmup", warm, "--iters", it], env)
-            rows.append(emit(runtime="kdface", faces_per_s=k["faces_per_s"], ms=k["ms"], **base))
-        except Exception as e:  # noqa: BLE001 -- a failed runtime is a row with its error, not a crash
-            rows.append(emit(runtime="kdface", error=str(e), **base))
         x = torch.randn(batch, 3, size, size)
-        with torch.no_grad():
-            ms = median_ms(lambda: net(x), warm, it)
-        rows.append(emit(runtime="torch-eager", faces_per_s=batch / ms * 1e3, ms=ms, **base))
-        try:
-            comp = torch.compile(net)
+        xn = x.numpy()
+
+        def kdface():
+            return run_json([f"{tools}/kdface-bench", "--embed", cfg_path, "--size", size, "--batch", batch, "--device",
+                             "cpu", "--warmup", warm, "--iters", it], env)["ms"]
+
+        def eager():
             with torch.no_grad():
-                comp(x)  # compile outside the clock
-                ms = median_ms(lambda: comp(x), warm, it)
-            rows.append(emit(runtime="torch-compile", faces_per_s=batch / ms * 1e3, ms=ms, **base))
-        except Exception as e:  # noqa: BLE001
-            rows.append(emit(runtime="torch-compile", error=f"{type(e).__name__}: {str(e)[:300]}", **base))
-        try:
-            import onnxruntime as ort
-            so = ort.SessionOptions()
-            so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
-            sess = ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
-            xn = x.numpy()
-            ms = median_ms(lambda: sess.run(["embedding"], {"input": xn}), warm, it)
-            rows.append(emit(runtime="onnxruntime", version=ort.__version__, faces_per_s=batch / ms * 1e3, ms=ms, **base))
-        except Exception as e:  # noqa: BLE001
-            rows.append(emit(runtime="onnxruntime", error=str(e)[:300], **base))
-        try:
-            o = run_json([f"{tools}/bench-opencv-dnn", "--onnx", onnx, "--batch", batch, "--size", size, "--threads",
-                          threads, "--warmup", warm, "--iters", it])
-            rows.append(emit(runtime="opencv-dnn", faces_per_s=o["faces_per_s"], ms=o["ms"], **base))
-        except Exception as e:  # noqa: BLE001
-            rows.append(emit(runtime="opencv-dnn", error=str(e)[:300], **base))
+                return median_ms(lambda: net(x), warm, it)
+
+        comp = None
+
+        def compiled():
+            nonlocal comp
+            with torch.no_grad():
+                if comp is None:
+                    comp = torch.compile(net)
+                    comp(x)  # compile outside the clock
+                return median_ms(lambda: comp(x), warm, it)
+
+        sess = None
+
+        def ort_run():
+            nonlocal sess
+            if sess is None:
+                import onnxruntime as ort
+                so = ort.SessionOptions()
+                so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
+                sess = ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
+            return median_ms(lambda: sess.run(["embedding"], {"input": xn}), warm, it)
+
+        def dnn():
+            return run_json([f"{tools}/bench-opencv-dnn", "--onnx", onnx, "--batch", batch, "--size", size, "--threads",
+                             threads, "--warmup", warm, "--iters", it])["ms"]
+
+        rows += race(base, [("kdface", kdface), ("torch-eager", eager), ("torch-compile", compiled),
+                            ("onnxruntime", ort_run), ("opencv-dnn", dnn)], a.rounds, "faces_per_s")
     return rows
 
 
@@ -127,13 +158,11 @@ def train_step(a, R, tools, tmp, threads):
     with open(tpath, "w") as f:
         json.dump(QUICKSTART_TEACHER, f)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    rows = []
-    try:
-        k = run_json([f"{tools}/kdface-bench", "--train-step", f"{tpath}:tiny", "--batch", 64, "--device", "cpu",
-                      "--precision", "fp32", "--classes", a.classes, "--warmup", 2, "--iters", 7], env)
-        rows.append(emit(runtime="kdface", img_per_s=k["img_per_s"], ms=k["step_ms"], **base))
-    except Exception as e:  # noqa: BLE001
-        rows.append(emit(runtime="kdface", error=str(e), **base))
+
+    def kdface():
+        return run_json([f"{tools}/kdface-bench", "--train-step", f"{tpath}:tiny", "--batch", 64, "--device", "cpu",
+                         "--precision", "fp32", "--classes", a.classes, "--warmup", 2, "--iters", 7], env)["step_ms"]
+
     torch.manual_seed(3)
     student = R.ResNeXtCBAM(**model_args({"preset": "tiny"})[0]).train()
     teacher = R.ResNeXtCBAM(**model_args(QUICKSTART_TEACHER)[0]).eval()
@@ -155,9 +184,7 @@ def train_step(a, R, tools, tmp, threads):
         loss.backward()
         opt.step()
 
-    ms = median_ms(step, 2, 7)
-    rows.append(emit(runtime="torch-eager", img_per_s=64 / ms * 1e3, ms=ms, **base))
-    return rows
+    return race(base, [("kdface", kdface), ("torch-eager", lambda: median_ms(step, 2, 7))], a.rounds, "img_per_s")
 
 
 def table(rows):
@@ -188,12 +215,13 @@ def main():
     ap.add_argument("--only", default="inference,train")
     ap.add_argument("--presets", default="tiny,r18x")
     ap.add_argument("--sizes", default="112,32")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds per row; the row is their median")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     tools = os.path.join(a.build, "tools")
     R = load_torch_reference(a.torch_reference)
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    emit(case="env", machine=platform.processor() or platform.machine(), cpus=os.cpu_count(), threads=a.threads,
+    emit(case="env", machine=platform.processor() or platform.machine(), cpus=os.cpu_count(), threads=a.threads, rounds=a.rounds,
          torch=torch.__version__, commit=commit, date=time.strftime("%Y-%m-%d"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="kdface_race_") as tmp:

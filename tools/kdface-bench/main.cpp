@@ -4,9 +4,11 @@
 
 #include "engine/check.h"
 #include "engine/cuda.h"
+#include "tools/cli/omp_wait_policy.h"
 #include "tools/kdface-bench/bench_modes.h"
 
 int main(int argc, char** argv) {
+  kd::cli::ensure_passive_omp_wait(argv);
   using namespace kd::bench;
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {

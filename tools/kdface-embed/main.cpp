@@ -6,6 +6,7 @@
 
 #include "engine/check.h"
 #include "tools/cli/args.h"
+#include "tools/cli/omp_wait_policy.h"
 #include "tools/kdface-embed/embed_run.h"
 
 namespace {
@@ -33,6 +34,7 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  kd::cli::ensure_passive_omp_wait(argv);
   const kd::tools::ToolSpec spec{
       "kdface-embed", kUsage,
       {"--model", "--out", "--in", "--list", "--feature", "--batch", "--threads", "--device", "--on-error"},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/check.h"
+#include "tools/cli/omp_wait_policy.h"
 #include "tools/kdface-eval/run_evaluation.h"
 
 namespace {
@@ -73,6 +74,7 @@ std::string quoted(const std::string& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kd::cli::ensure_passive_omp_wait(argv);
   kd::evaltool::EvalOptions o;
   try {
     bool scales_given = false;

@@ -7,7 +7,7 @@
 #include "dist/communicator.h"
 #include "engine/check.h"
 #include "engine/config.h"
-#include "tools/kdface-train/omp_wait_policy.h"
+#include "tools/cli/omp_wait_policy.h"
 #include "train/data_parallel.h"
 #include "train/trainer.h"
 
@@ -27,7 +27,7 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  kd::traintool::ensure_passive_omp_wait(argv);
+  kd::cli::ensure_passive_omp_wait(argv);
   kd::train::divide_cores_among_local_ranks();
   std::string config, out;
   std::vector<std::string> sets;

@@ -10,6 +10,7 @@
 
 #include "engine/check.h"
 #include "tools/cli/args.h"
+#include "tools/cli/omp_wait_policy.h"
 #include "tools/kdface-eval/backbone_checkpoint.h"
 #include "tools/face_input/face_features.h"
 #include "tools/face_input/face_loader.h"
@@ -46,6 +47,7 @@ double parse_threshold(const std::string& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kd::cli::ensure_passive_omp_wait(argv);
   const kd::tools::ToolSpec spec{"kdface-verify", kUsage, {"--model", "--threshold", "--report", "--report-model"},
                                  {"--aligned", "--json"}};
   return kd::tools::run_tool(spec, argc, argv, [](const kd::tools::Args& args) {

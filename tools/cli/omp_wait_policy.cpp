@@ -1,10 +1,10 @@
-#include "tools/kdface-train/omp_wait_policy.h"
+#include "tools/cli/omp_wait_policy.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
 
-namespace kd::traintool {
+namespace kd::cli {
 
 void ensure_passive_omp_wait(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
@@ -12,4 +12,4 @@ void ensure_passive_omp_wait(char** argv) {
   execv("/proc/self/exe", argv);  // returns only on failure; the set variable stops a loop
 }
 
-}  // namespace kd::traintool
+}  // namespace kd::cli
