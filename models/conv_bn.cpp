@@ -15,9 +15,25 @@ bool fold_bn_enabled() {
   return on;
 }
 
+namespace {
+thread_local FoldCacheScope* t_fold_cache = nullptr;
+}  // namespace
+
+FoldCacheScope::FoldCacheScope() : prev_(t_fold_cache) { t_fold_cache = this; }
+FoldCacheScope::~FoldCacheScope() { t_fold_cache = prev_; }
+
+FoldedConv FoldCacheScope::fold(const Conv2d& conv, const BatchNorm& bn) {
+  auto key = std::make_pair(static_cast<const void*>(&bn), static_cast<const void*>(&conv.weight().impl()));
+  auto it = folded_.find(key);
+  if (it != folded_.end()) return it->second;
+  FoldedConv f = bn.fold(conv.weight(), Tensor());
+  if (f.w.defined()) folded_.emplace(key, f);  // training mode or recording gradients: never cached
+  return f;
+}
+
 Tensor conv_bn(const Conv2d& conv, BatchNorm& bn, const Tensor& x, bool relu) {
   if (fold_bn_enabled()) {
-    FoldedConv f = bn.fold(conv.weight(), Tensor());
+    FoldedConv f = t_fold_cache ? t_fold_cache->fold(conv, bn) : bn.fold(conv.weight(), Tensor());
     if (f.w.defined()) {
       Conv2dParams p = conv.params();
       p.relu = relu;

@@ -144,6 +144,10 @@ TEST_CASE("conv2d matches direct loops with either threading split", "[conv2d]")
       {{11, 8, 3, 3}, 16, 3, {1, 1, 2}},    // grouped 3x3 on 3x3 maps
       {{9, 16, 2, 2}, 8, 1, {1, 0, 1}},     // pointwise on 2x2 maps
       {{7, 8, 4, 4}, 4, 1, {2, 0, 1}},      // strided 1x1 (im2col) on 4x4 maps
+      // one image on a small map: the inner split streams the weights (transposed columns)
+      {{1, 32, 6, 6}, 26, 3, {1, 1, 1}},    // dense 3x3, P 36
+      {{1, 40, 4, 4}, 20, 1, {1, 0, 2}},    // grouped pointwise, P 16
+      {{1, 24, 1, 1}, 30, 1, {1, 0, 1}},    // a 1x1 map, P 1
   };
   for (auto split : {Conv2dSplit::Batch, Conv2dSplit::Inner}) {
     set_conv2d_split(split);

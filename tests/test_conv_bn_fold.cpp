@@ -110,3 +110,32 @@ TEST_CASE("a whole model folds in inference and not in training or while recordi
   Tensor ref = relu(bn.forward(conv.forward(xi)));
   CHECK(max_rel(models::conv_bn(conv, bn, xi, true), ref) < 1e-5);
 }
+
+TEST_CASE("a fold cache reuses the folds inside its scope and forgets them after", "[fold]") {
+  Generator g(9);
+  models::Conv2d conv(4, 6, 3, 1, 1, 1, g);
+  models::BatchNorm bn(6);
+  randomise_bn(bn, g);
+  bn.eval();
+  Tensor x = Tensor::randn({2, 4, 5, 5}, g);
+  autograd::NoGradGuard ng;
+  Tensor plain = models::conv_bn(conv, bn, x, true);
+  Tensor first;
+  {
+    models::FoldCacheScope cache;
+    first = models::conv_bn(conv, bn, x, true);
+    CHECK(max_rel(first, plain) == 0.0);
+    // Inside the scope the owner promised no change: a changed running mean is not seen...
+    for (auto& [name, t] : bn.named_buffers())
+      if (name == "running_mean") t.copy_from(Tensor::uniform({6}, g, 2.0, 3.0));
+    CHECK(max_rel(models::conv_bn(conv, bn, x, true), first) == 0.0);
+  }
+  // ...and after it the change is folded in, as without a cache.
+  Tensor after = models::conv_bn(conv, bn, x, true);
+  CHECK(max_rel(after, first) > 1e-3);
+  models::FoldCacheScope cache;
+  CHECK(max_rel(models::conv_bn(conv, bn, x, true), after) == 0.0);
+  bn.train();  // training mode never folds, so nothing is cached for it
+  Tensor y = models::conv_bn(conv, bn, x, false);
+  CHECK(y.shape() == Shape{2, 6, 5, 5});
+}

@@ -8,6 +8,7 @@
 #include "engine/check.h"
 #include "engine/rng.h"
 #include "models/adaptive_bn.h"
+#include "models/conv_bn.h"
 #include "eval/views/parallel_checked.h"
 
 namespace kd::eval {
@@ -60,6 +61,7 @@ Embeddings embed_views(models::ResNeXtCBAM& net, const std::vector<data::Image>&
   e.n = n;
   net.eval();
   autograd::NoGradGuard ng;
+  models::FoldCacheScope folded;  // the weights stay as they are until every view is embedded
   const Device dev = net.parameters().front().device();  // views are built on the host
   for (int64_t s = 0; s < n; s += batch) {
     const int64_t b = std::min(batch, n - s);

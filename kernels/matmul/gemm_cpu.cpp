@@ -92,19 +92,25 @@ bool use_nt_dot(bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
 }
 
 template <class T>
+void nt_dot_serial(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
+                   T* C, int64_t ldc) {
+  static const Isa isa = detect_isa();
+#ifdef KD_GEMM_X86_DISPATCH
+  if (isa == Isa::AVX512) return gemm_avx512::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (isa == Isa::AVX2) return gemm_avx2::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+  gemm_base::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+template <class T>
 void gemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
                  int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (use_nt_dot(ta, tb, M, N, K)) return nt_dot_serial(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   static const Isa isa = detect_isa();
-  bool dot = use_nt_dot(ta, tb, M, N, K);
 #ifdef KD_GEMM_X86_DISPATCH
-  if (isa == Isa::AVX512)
-    return dot ? gemm_avx512::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
-               : gemm_avx512::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  if (isa == Isa::AVX2)
-    return dot ? gemm_avx2::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
-               : gemm_avx2::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (isa == Isa::AVX512) return gemm_avx512::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (isa == Isa::AVX2) return gemm_avx2::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
-  if (dot) return gemm_base::gemm_nt_dot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   gemm_base::gemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -140,6 +146,26 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
     else
       gemm_serial(trans_a, trans_b, s1 - s0, N, K, alpha, trans_a ? A + s0 : A + s0 * lda, lda, B, ldb, beta,
                   C + s0 * ldc, ldc);
+  });
+}
+
+template <class T>
+void gemm_nt_rows(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C,
+                  int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scale_c(M, N, T(0), C, ldc);
+    return;
+  }
+  if (num_threads() <= 1 || 2.0 * double(M) * double(N) * double(K) < 4e6) {
+    nt_dot_serial(M, N, K, T(1), A, lda, B, ldb, T(0), C, ldc);
+    return;
+  }
+  const int64_t unit = 12;  // a multiple of every ISA's dot tile (3 or 4 rows)
+  int64_t units = (M + unit - 1) / unit, slices = std::min(units, 4 * int64_t(num_threads()));
+  dynamic_for(slices, [&](int64_t, int64_t t) {
+    int64_t r0 = units * t / slices * unit, r1 = std::min(M, units * (t + 1) / slices * unit);
+    if (r1 > r0) nt_dot_serial(r1 - r0, N, K, T(1), A + r0 * lda, lda, B, ldb, T(0), C + r0 * ldc, ldc);
   });
 }
 
@@ -201,6 +227,10 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const fl
                           float, float*, int64_t);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
                            int64_t, double, double*, int64_t);
+template void gemm_nt_rows<float>(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*,
+                                  int64_t);
+template void gemm_nt_rows<double>(int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t, double*,
+                                   int64_t);
 template void gemm_blocked<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
                                   int64_t, float, float*, int64_t);
 template void gemm_blocked<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,

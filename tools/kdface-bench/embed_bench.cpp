@@ -4,6 +4,7 @@
 #include "engine/cuda.h"
 #include "kernels/matmul/tf32.h"
 #include "kernels/precision/autocast.h"
+#include "models/conv_bn.h"
 #include "models/resnext_cbam.h"
 #include "tools/kdface-bench/bench_models.h"
 #include "tools/kdface-bench/bench_modes.h"
@@ -21,6 +22,7 @@ void run_embed(const BenchOptions& o, Device dev) {
   autograd::NoGradGuard ng;
   set_allow_tf32(o.precision == "tf32");
   autocast::Bf16Scope amp(o.precision == "bf16");
+  models::FoldCacheScope folded;  // as kdface-embed and kdface-eval run (eval/views/face_views.cpp)
   Tensor emb;
   Timing t = time_runs(dev, o.warmup, o.iters, [&] { emb = net.forward(x).embedding; });
   if (dev.is_cuda()) cuda::synchronize();
