@@ -130,6 +130,8 @@ struct Loader::Impl {
     out.masked = cfg.want_masked ? pool.get({n, 3, F, F}, DType::F32) : Tensor();
     out.label = pool.get({n}, DType::I64);  // (B)
     out.scale.assign(size_t(n), 1);
+    out.corrupt_records.clear();
+    out.corrupt.clear();
     float* hr = out.hr.data<float>();
     float* lr = cfg.want_lr ? out.lr.data<float>() : nullptr;
     float* masked = cfg.want_masked ? out.masked.data<float>() : nullptr;
@@ -139,8 +141,8 @@ struct Loader::Impl {
     for (int64_t i = 0; i < n; ++i) {
       const int64_t pos = first + i, rec = order[size_t(pos)];
       const SampleDraw d = draw_sample(cfg, epoch, pos);
-      set.decode(rec, scratch, img);
-      label[i] = set.label(rec);
+      const int64_t used = decode_or_substitute(pos, scratch, img, out);
+      label[i] = set.label(used);
       out.scale[size_t(i)] = d.scale;
       // Flip once, before degrading and masking, so hr, lr and masked show the same face.
       const Image* face = &img;
@@ -168,6 +170,27 @@ struct Loader::Impl {
         KD_FAIL(set.describe(rec), ": ", e.what());
       }
     }
+  }
+
+  // The record at position pos, decoded; with skip_corrupt, an unreadable one is reported in
+  // out and replaced by the next readable record of the epoch's order. Returns the record used.
+  int64_t decode_or_substitute(int64_t pos, std::vector<uint8_t>& scratch, Image& img, Batch& out) const {
+    const int64_t n = int64_t(order.size());
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t rec = order[size_t((pos + j) % n)];
+      if (!cfg.skip_corrupt) {
+        set.decode(rec, scratch, img);
+        return rec;
+      }
+      try {
+        set.decode(rec, scratch, img);
+        return rec;
+      } catch (const std::exception& e) {
+        out.corrupt_records.push_back(rec);
+        out.corrupt.push_back(e.what());
+      }
+    }
+    KD_FAIL("shard set '", cfg.shards, "': none of its ", n, " records can be read");
   }
 
   void worker() {

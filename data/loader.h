@@ -33,6 +33,11 @@ struct LoaderConfig {
   DegradeSpec degrade;            // for lr
   std::vector<int> scales = {1};  // per sample one scale drawn from this list
   std::string mask_bank;          // file for want_masked
+  // A record that cannot be read or decoded (crc mismatch, truncated JPEG, wrong size): false
+  // fails the batch with the error naming the shard file and record; true puts the next
+  // readable record of the epoch's order in its place (same position's draws, so the batch
+  // is still a function of seed, epoch and position) and reports it in Batch::corrupt.
+  bool skip_corrupt = false;
   float mean = 127.5f, std = 127.5f;  // x_float = (x - mean) / std
 };
 
@@ -41,6 +46,10 @@ struct Batch {
   Tensor label;            // (B) int64
   std::vector<int> scale;  // per sample
   int64_t epoch = 0, index = 0;  // batch index within the epoch
+  // skip_corrupt: the records replaced in this batch, in sample order, each with its error
+  // ("shard '.../shard-00000.kdshard' record 17 (a/b.jpg): crc32 mismatch (corrupt record)").
+  std::vector<int64_t> corrupt_records;
+  std::vector<std::string> corrupt;
 };
 
 // The random choices for one sample, exposed so tests and tools can recompute them.

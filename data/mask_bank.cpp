@@ -124,7 +124,11 @@ MaskBank parse_mask_bank(const std::string& b, const std::string& what) {
     Image im(bank.size, bank.size, 4);
     std::memcpy(im.px.data(), b.data() + r.pos, px);
     r.pos += px;
-    bank.add(name, std::move(im));
+    try {
+      bank.add(name, std::move(im));  // its errors (duplicate name, fully transparent) lack the file
+    } catch (const Error& e) {
+      KD_FAIL(what, ": mask ", i, ": ", e.what());
+    }
   }
   r.need(8, "hash");
   uint64_t stored = 0;

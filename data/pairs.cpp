@@ -39,10 +39,9 @@ std::vector<std::string> split_fields(const std::string& line, char sep) {
 }
 
 // Lines without the trailing '\r' of files written on Windows (the LFW and CFP lists are).
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  KD_CHECK(in, "cannot open pair list '", path, "'");
+std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -50,6 +49,16 @@ std::vector<std::string> read_lines(const std::string& path) {
   }
   return lines;
 }
+
+std::string read_list(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  KD_CHECK(in, "cannot open pair list '", path, "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> read_lines(const std::string& path) { return split_lines(read_list(path)); }
 
 bool blank(const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; }
 
@@ -75,10 +84,12 @@ std::string lfw_path(const std::string& name, int64_t n) {
 
 // ---------------------------------------------------------------- TSV
 
-PairList read_pairs_tsv(const std::string& path) {
+PairList read_pairs_tsv(const std::string& path) { return parse_pairs_tsv(read_list(path), path); }
+
+PairList parse_pairs_tsv(const std::string& text, const std::string& path) {
   PairList out;
   out.source = path;
-  auto lines = read_lines(path);
+  auto lines = split_lines(text);
   int max_fold = -1;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
@@ -110,10 +121,12 @@ PairList read_pairs_tsv(const std::string& path) {
 
 // ---------------------------------------------------------------- LFW
 
-PairList read_lfw_pairs(const std::string& path) {
+PairList read_lfw_pairs(const std::string& path) { return parse_lfw_pairs(read_list(path), path); }
+
+PairList parse_lfw_pairs(const std::string& text, const std::string& path) {
   PairList out;
   out.source = path;
-  auto lines = read_lines(path);
+  auto lines = split_lines(text);
   while (!lines.empty() && blank(lines.back())) lines.pop_back();
   KD_CHECK(!lines.empty(), "LFW pair list '", path, "' is empty");
   auto h = split_fields(lines[0], ' ');
@@ -121,8 +134,12 @@ PairList read_lfw_pairs(const std::string& path) {
   int64_t folds = h.size() == 2 ? parse_int(h[0], path, 1, "number of folds") : 1;
   int64_t n = parse_int(h.back(), path, 1, "pairs per fold and kind");
   KD_CHECK(folds > 0 && n > 0, path, ":1: folds and n must be positive, found ", folds, " and ", n);
-  KD_CHECK(int64_t(lines.size()) - 1 == folds * 2 * n, path, ": header says ", folds, " folds x (", n, " same + ", n,
-           " different) = ", folds * 2 * n, " pairs, the file has ", lines.size() - 1, " lines after it");
+  // Divided, not multiplied: folds * 2 * n of a corrupt header overflows (the message's product
+  // is a double for the same reason).
+  const int64_t body = int64_t(lines.size()) - 1;
+  KD_CHECK(n <= body && body % (2 * n) == 0 && body / (2 * n) == folds, path, ": header says ", folds, " folds x (", n,
+           " same + ", n, " different) = ", double(folds) * 2 * double(n), " pairs, the file has ", body,
+           " lines after it");
   for (size_t i = 1; i < lines.size(); ++i) {
     int64_t k = int64_t(i) - 1;
     bool same = (k % (2 * n)) < n;

@@ -25,11 +25,13 @@ struct PairList {
 // optional header line starting with "fold". Paths are as written (../shared/data/celeba/
 // val_pairs.tsv holds paths relative to its own folder).
 PairList read_pairs_tsv(const std::string& path);
+PairList parse_pairs_tsv(const std::string& text, const std::string& path);  // text of such a file
 
 // LFW pairs.txt: a header "folds n" (or just "n" for one fold), then per fold n same lines
 // `name i j` followed by n different lines `name1 i name2 j`. Paths come back as
 // "name/name_0001.jpg" relative to the LFW image root.
 PairList read_lfw_pairs(const std::string& path);
+PairList parse_lfw_pairs(const std::string& text, const std::string& path);  // text of such a file
 
 // CFP (Sengupta et al.): protocol_dir/Pair_list_F.txt and Pair_list_P.txt (`index path`),
 // and protocol_dir/Split/{FF,FP}/01..10/{same,diff}.txt (`i,j` per line; FF pairs two

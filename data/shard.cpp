@@ -163,6 +163,17 @@ static void pread_all(int fd, void* dst, size_t n, uint64_t off, const std::stri
 ShardReader::ShardReader(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   KD_CHECK(fd_ >= 0, "cannot open shard '", path, "': ", std::strerror(errno));
+  // No destructor runs for a constructor that throws: every rejected shard leaked its
+  // descriptor until open() failed (fuzz_shard, after 20,000 inputs).
+  struct CloseOnThrow {
+    int& fd;
+    bool keep = false;
+    ~CloseOnThrow() {
+      if (keep) return;
+      ::close(fd);
+      fd = -1;
+    }
+  } guard{fd_};
   struct stat st {};
   KD_CHECK(::fstat(fd_, &st) == 0, "cannot stat shard '", path, "'");
   file_size_ = uint64_t(st.st_size);
@@ -199,11 +210,15 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
     KD_CHECK(p + len <= idx.size(), name, ": path of record ", i, " runs past the index");
     r.path.assign(reinterpret_cast<const char*>(&idx[p]), len);
     p += len;
-    KD_CHECK(r.offset >= 8 && r.offset + r.size <= index_offset && r.size > 0, name, " record ", i, " (", r.path,
-             "): bytes [", r.offset, ", ", r.offset + r.size, ") out of range [8, ", index_offset, ")");
+    // Written so no sum can wrap: offset + size of a corrupt entry can pass as a small number
+    // and send read() to a 4 GB allocation at a negative file offset.
+    KD_CHECK(r.offset >= 8 && r.offset <= index_offset && r.size <= index_offset - r.offset && r.size > 0, name,
+             " record ", i, " (", r.path, "): ", r.size, " bytes at offset ", r.offset, " out of range [8, ",
+             index_offset, ")");
     KD_CHECK(r.label >= 0, name, " record ", i, " (", r.path, "): negative label ", r.label);
   }
   KD_CHECK(p == idx.size(), name, ": ", idx.size() - p, " stray bytes after the last index entry");
+  guard.keep = true;
 }
 
 ShardReader::~ShardReader() {
@@ -251,19 +266,33 @@ nlohmann::json shard_set_info_to_json(const ShardSetInfo& info) {
           {"identities", info.identities}, {"source", info.source}};
 }
 
+namespace {
+// nlohmann's get<int64_t>() casts a float without a range check (UB past int64: fuzz_shard_index
+// found "records": 2.5e26), so the index's numbers must be JSON integers first.
+int64_t int_at(const nlohmann::json& j, const char* key, const std::string& where) {
+  const nlohmann::json& v = j.at(key);
+  KD_CHECK(v.is_number_integer(), where, ": \"", key, "\" must be an integer, found ", v.dump());
+  return v.get<int64_t>();
+}
+}  // namespace
+
 ShardSetInfo shard_set_info_from_json(const nlohmann::json& j, const std::string& where) {
   ShardSetInfo info;
   try {
     KD_CHECK(j.value("format", "") == "kdshard-set", where, ": \"format\" must be \"kdshard-set\"");
-    KD_CHECK(j.at("version").get<int>() == 1, where, ": unsupported \"version\" ", j.at("version").dump(),
+    KD_CHECK(int_at(j, "version", where) == 1, where, ": unsupported \"version\" ", j.at("version").dump(),
              " (expected 1)");
-    KD_CHECK(j.at("image_size").get<int>() == kFaceSize, where, ": \"image_size\" ", j.at("image_size").dump(),
+    KD_CHECK(int_at(j, "image_size", where) == kFaceSize, where, ": \"image_size\" ", j.at("image_size").dump(),
              ", expected ", kFaceSize);
-    info.records = j.at("records").get<int64_t>();
-    info.classes = j.at("classes").get<int64_t>();
+    info.records = int_at(j, "records", where);
+    info.classes = int_at(j, "classes", where);
     for (auto& s : j.at("shards")) {
-      info.shard_files.push_back(s.at("file").get<std::string>());
-      info.shard_records.push_back(s.at("records").get<int64_t>());
+      const std::string file = s.at("file").get<std::string>();
+      // A set's shards are files in its folder; anything else in index.json is corruption.
+      KD_CHECK(!file.empty() && file.find('/') == std::string::npos && file != "." && file != "..", where,
+               ": shard \"", file, "\" is not a file name in the set's folder");
+      info.shard_files.push_back(file);
+      info.shard_records.push_back(int_at(s, "records", where));
     }
     info.identities = j.at("identities").get<std::vector<std::string>>();
     info.source = j.value("source", nlohmann::json::object());
@@ -321,8 +350,14 @@ ShardSet::ShardSet(const std::string& dir) : dir_(dir) {
   std::string index_path = (fs::path(dir) / "index.json").string();
   KD_CHECK(fs::exists(index_path), "'", dir, "' is not a shard set: no index.json (run kdface-data pack)");
   nlohmann::json j;
+  // Copying a json recurses (its "source" is copied below), so deep nesting would overflow
+  // the stack; pack writes 3 levels.
+  auto shallow = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    KD_CHECK(depth <= 64, index_path, ": nested more than 64 levels deep");
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(read_file(index_path));
+    j = nlohmann::json::parse(read_file(index_path), shallow);
   } catch (const nlohmann::json::exception& e) {
     KD_FAIL(index_path, ": not valid JSON: ", e.what());
   }

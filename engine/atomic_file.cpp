@@ -3,22 +3,44 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/check.h"
 
 namespace kd {
+
+namespace {
+
+// KDFACE_TEST_WRITE_PAUSE_MS (tests only): pause half-way through writing the temp file, so a
+// drill can kill -9 the process inside the write window deterministically
+// (scripts/drills/kill_resume.py). Unset, nothing changes.
+int64_t test_write_pause_ms() {
+  static const int64_t ms = [] {
+    const char* v = std::getenv("KDFACE_TEST_WRITE_PAUSE_MS");
+    return v ? std::max<int64_t>(0, std::atoll(v)) : 0;
+  }();
+  return ms;
+}
+
+}  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   KD_CHECK(fd >= 0, "cannot create '", tmp, "': ", std::strerror(errno));
   size_t done = 0;
+  const size_t pause_at = test_write_pause_ms() > 0 ? bytes.size() / 2 : bytes.size() + 1;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (done == pause_at) std::this_thread::sleep_for(std::chrono::milliseconds(test_write_pause_ms()));
+    const size_t want = done < pause_at ? std::min(bytes.size(), pause_at) - done : bytes.size() - done;
+    ssize_t n = ::write(fd, bytes.data() + done, want);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int e = errno;

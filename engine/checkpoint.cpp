@@ -1,5 +1,6 @@
 #include "engine/checkpoint.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -82,7 +83,39 @@ std::string check_complete(const std::string& file, int64_t& step) {
   return "";
 }
 
+// Index of the first NaN or infinity in a floating tensor, or -1. A checkpoint is what a run
+// resumes from and what is shipped, so one holding a diverged model must never exist.
+int64_t first_non_finite(const Tensor& t) {
+  if (t.dtype() == DType::I64 || t.numel() == 0) return -1;
+  const Tensor h = t.device().is_cpu() ? t : t.to(cpu());
+  const int64_t n = h.numel();
+  if (h.dtype() == DType::F32) {
+    const float* p = h.data<float>();
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(p[i])) return i;
+  } else if (h.dtype() == DType::F64) {
+    const double* p = h.data<double>();
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(p[i])) return i;
+  } else if (h.dtype() == DType::BF16) {
+    const uint16_t* p = static_cast<const uint16_t*>(h.raw_data());
+    for (int64_t i = 0; i < n; ++i)
+      if ((p[i] & 0x7F80u) == 0x7F80u) return i;  // exponent all ones: inf or NaN
+  }
+  return -1;
+}
+
 }  // namespace
+
+std::string find_non_finite(const Checkpoint& ck) {
+  for (auto& [k, t] : ck.model)
+    if (t.defined())
+      if (int64_t at = first_non_finite(t); at >= 0) return str("model tensor '", k, "' element ", at);
+  for (auto& [k, t] : ck.optim)
+    if (t.defined())
+      if (int64_t at = first_non_finite(t); at >= 0) return str("optimiser tensor '", k, "' element ", at);
+  return "";
+}
 
 void save_checkpoint(const std::string& path, const Checkpoint& ck) {
   std::map<std::string, Tensor> tensors;
@@ -90,6 +123,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
     KD_CHECK(!k.empty() && t.defined(), "save_checkpoint '", path, "': model tensor '", k, "' is empty or undefined");
     tensors[kModel + k] = t;
   }
+  const std::string bad = find_non_finite(ck);
+  KD_CHECK(bad.empty(), "save_checkpoint '", path, "': refusing to write step ", ck.step, ": ", bad,
+           " is not finite (the model has diverged)");
   for (auto& [k, t] : ck.optim) {
     KD_CHECK(!k.empty() && t.defined(), "save_checkpoint '", path, "': optimiser tensor '", k, "' is empty or undefined");
     tensors[kOptim + k] = t;

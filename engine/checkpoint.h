@@ -43,7 +43,11 @@ struct Checkpoint {
   void restore_rng(const std::string& name, Generator& g) const;
 };
 
+// Refuses (throws naming the tensor, and writes nothing) when a tensor holds NaN or infinity:
+// a diverged model must never become the checkpoint a run resumes from.
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
+// "" when every floating tensor of ck is finite, else "model tensor 'x' element 5".
+std::string find_non_finite(const Checkpoint& ck);
 Checkpoint load_checkpoint(const std::string& path);
 
 // "<dir>/ckpt_<step, 9 digits>.safetensors": names sort in step order.

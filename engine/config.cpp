@@ -47,19 +47,32 @@ std::string short_dump(const json& v) {
 
 std::string found(const json& v) { return kd::str(v.type_name(), " ", short_dump(v)); }
 
+// A decimal index below n. std::stoull would throw std::out_of_range past 2^64, so longer
+// digit strings are simply not an index of any array.
+bool array_index(const std::string& s, size_t n, size_t& out) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  out = size_t(std::stoull(s));
+  return out < n;
+}
+
 std::string list_keys(const std::set<std::string>& keys) {
   std::string out;
   for (auto& k : keys) out += (out.empty() ? "" : ", ") + k;
   return out.empty() ? "none" : out;
 }
 
+// Levenshtein distance with adjacent transpositions counted as one edit (optimal string
+// alignment): "bacth" is one slip from "batch", as a typist sees it, not two.
 size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::vector<size_t> pprev(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
+    for (size_t j = 1; j <= b.size(); ++j) {
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], pprev[j - 2] + 1);
+    }
+    std::swap(pprev, prev);
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -248,8 +261,8 @@ void ConfigReader::collect_unknown(const json& node, const std::string& name, st
       size_t d = edit_distance(kv.key(), k);
       if (d < best) best = d, hint = k;
     }
-    out.push_back(kd::str("config key '", p, "' is not known (", hint.empty() ? "" : "did you mean '" + hint + "'? ",
-                          "known keys here: ", list_keys(known), ")"));
+    const std::string mean = hint.empty() ? "" : "did you mean '" + join_path(name, hint) + "'? ";
+    out.push_back(kd::str("config key '", p, "' is not known (", mean, "known keys here: ", list_keys(known), ")"));
   }
 }
 
@@ -269,6 +282,13 @@ void apply_override(json& cfg, const std::string& assignment) {
   KD_CHECK(!key.empty(), "override '", assignment, "' is malformed: the key before '=' is empty");
   KD_CHECK(!text.empty(), "override '", assignment, "' is malformed: no value after '=' (write ", key,
            "='\"\"' for an empty string)");
+  // The JSON parser lets no invalid UTF-8 into a config, but a plain-word value or a key would
+  // come in unchecked, and every later dump (the run's config.json, error messages) throws.
+  try {
+    (void)json(assignment).dump();
+  } catch (const json::type_error&) {
+    KD_FAIL("override '", assignment, "' is not valid UTF-8");
+  }
   std::vector<std::string> parts;
   for (size_t b = 0;;) {
     size_t e = key.find('.', b);
@@ -283,6 +303,8 @@ void apply_override(json& cfg, const std::string& assignment) {
     value = json::parse(text);
   } catch (const json::parse_error&) {
     value = text;  // plain words (resnet50, /data/x) need no JSON quotes on a command line
+  } catch (const json::exception& e) {  // valid syntax, yet no value: a number past double (1e400)
+    KD_FAIL("override '", assignment, "': ", e.what());
   }
   KD_CHECK(cfg.is_object(), "override '", assignment, "': the config root is not an object");
   json* node = &cfg;
@@ -291,10 +313,10 @@ void apply_override(json& cfg, const std::string& assignment) {
     const std::string& part = parts[i];
     walked = join_path(walked, part);
     if (node->is_array()) {
-      KD_CHECK(!part.empty() && part.find_first_not_of("0123456789") == std::string::npos &&
-                   std::stoull(part) < node->size(),
-               "override '", assignment, "': '", walked, "' indexes an array of ", node->size(), " elements");
-      node = &(*node)[std::stoull(part)];
+      size_t k = 0;
+      KD_CHECK(array_index(part, node->size(), k), "override '", assignment, "': '", walked, "' indexes an array of ",
+               node->size(), " elements");
+      node = &(*node)[k];
     } else {
       node = &(*node)[part];  // creates the object when absent
       if (node->is_null()) *node = json::object();
@@ -304,19 +326,24 @@ void apply_override(json& cfg, const std::string& assignment) {
   }
   const std::string& last = parts.back();
   if (node->is_array()) {
-    KD_CHECK(last.find_first_not_of("0123456789") == std::string::npos && std::stoull(last) < node->size(),
-             "override '", assignment, "': '", key, "' indexes an array of ", node->size(), " elements");
-    (*node)[std::stoull(last)] = value;
+    size_t k = 0;
+    KD_CHECK(array_index(last, node->size(), k), "override '", assignment, "': '", key, "' indexes an array of ",
+             node->size(), " elements");
+    (*node)[k] = value;
   } else {
     (*node)[last] = value;
   }
 }
 
-json load_config(const std::string& path) {
-  const std::string text = read_file(path);
+json load_config(const std::string& path) { return parse_config(read_file(path), path); }
+
+json parse_config(const std::string& text, const std::string& path) {
   // Duplicate keys are silently merged by JSON parsers; in a config one of them is a mistake.
   std::vector<std::set<std::string>> seen;
-  auto cb = [&](int, json::parse_event_t ev, json& parsed) {
+  auto cb = [&](int depth, json::parse_event_t ev, json& parsed) {
+    // Parsing is iterative but copying and dumping a json recurse: 100k nested brackets (200 KB)
+    // overflow the stack. Recipes nest 4 levels deep.
+    KD_CHECK(depth <= 64, "config '", path, "': nested more than 64 levels deep");
     if (ev == json::parse_event_t::object_start) seen.emplace_back();
     if (ev == json::parse_event_t::object_end) seen.pop_back();
     if (ev == json::parse_event_t::key)
@@ -338,6 +365,8 @@ json load_config(const std::string& path) {
       if (k != std::string::npos) detail = detail.substr(k + 2);
     }
     KD_FAIL("config '", path, "': JSON syntax error at line ", line, ", column ", col, ": ", detail);
+  } catch (const json::exception& e) {  // not a syntax error, e.g. out_of_range: a number past double (1e400)
+    KD_FAIL("config '", path, "': ", e.what());
   }
   KD_CHECK(cfg.is_object(), "config '", path, "': the top level must be a JSON object, found ", cfg.type_name());
   return cfg;

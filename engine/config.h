@@ -71,5 +71,7 @@ void apply_override(nlohmann::json& cfg, const std::string& assignment);
 // Reads and parses a JSON config file (the root must be an object); errors name the file and,
 // for syntax errors, the line and column.
 nlohmann::json load_config(const std::string& path);
+// The same from text already in memory; path names it in messages.
+nlohmann::json parse_config(const std::string& text, const std::string& path);
 
 }  // namespace kd

@@ -39,13 +39,31 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& what)
     }
     try {
       DType t = dtype_from_safetensors(e.at("dtype").get<std::string>());
+      // get<Shape>() would cast floats and negative offsets without a range check (UB past the
+      // type's range), so both are checked to be integers of the right sign first.
+      for (auto& d : e.at("shape")) KD_CHECK(d.is_number_integer(), "shape must hold integers, found ", d.dump());
+      for (auto& o : e.at("data_offsets"))
+        KD_CHECK(o.is_number_unsigned(), "data_offsets must be non-negative integers, found ", o.dump());
       Shape shape = e.at("shape").get<Shape>();
       auto off = e.at("data_offsets").get<std::vector<uint64_t>>();
       KD_CHECK(off.size() == 2 && off[0] <= off[1], "data_offsets must be [begin, end]");
       KD_CHECK(off[1] <= data_len, "data_offsets end ", off[1], " beyond the ", data_len,
                " data bytes present: the file is truncated");
-      for (int64_t d : shape) KD_CHECK(d >= 0, "negative dimension in shape ", shape_str(shape));
-      const uint64_t need = uint64_t(numel(shape)) * dtype_size(t);
+      // numel() and nbytes() of a corrupt shape would overflow (UB, or a wrapped size that
+      // allocates less than the tensor claims), so the product is bounded here first.
+      const uint64_t limit = (uint64_t(1) << 62) / dtype_size(t);
+      uint64_t count = 1;
+      bool empty = false;
+      for (int64_t d : shape) {
+        KD_CHECK(d >= 0, "negative dimension in shape ", shape_str(shape));
+        if (d == 0) {
+          empty = true;
+        } else {
+          KD_CHECK(!__builtin_mul_overflow(count, uint64_t(d), &count) && count <= limit, "shape ", shape_str(shape),
+                   " has more than 2^62 bytes of ", dtype_name(t));
+        }
+      }
+      const uint64_t need = empty ? 0 : count * dtype_size(t);
       KD_CHECK(off[1] - off[0] == need, "holds ", off[1] - off[0], " bytes, shape ", shape_str(shape), " of ",
                dtype_name(t), " needs ", need);
       Tensor tsr = Tensor::empty(shape, t);

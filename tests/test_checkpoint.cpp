@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -236,6 +237,34 @@ TEST_CASE("a failing save leaves the previous checkpoint intact", "[checkpoint]"
       still_first();
     }
   }
+}
+
+TEST_CASE("a checkpoint holding NaN or infinity is refused and nothing is written", "[checkpoint]") {
+  TempDir dir("nonfinite");
+  Generator g(6);
+  Net net(g);
+  SGD opt(net.named_parameters(), sgd_opts());
+  const std::string path = dir.path + "/ck.safetensors";
+  Checkpoint good = make_checkpoint(net, opt, g);
+  good.step = 1;
+  save_checkpoint(path, good);
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    Checkpoint ck = make_checkpoint(net, opt, g);
+    ck.step = 2;
+    Tensor w = ck.model.at("block.weight").clone();
+    w.data<float>()[5] = float(bad);
+    ck.model["block.weight"] = w;
+    CHECK_THROWS_WITH(save_checkpoint(path, ck),
+                      Catch::Contains(path) && Catch::Contains("refusing to write step 2") &&
+                          Catch::Contains("model tensor 'block.weight' element 5 is not finite"));
+    CHECK(load_checkpoint(path).step == 1);
+  }
+  Checkpoint ck = make_checkpoint(net, opt, g);
+  Tensor m = Tensor::zeros({3}, DType::F64);
+  m.data<double>()[2] = std::nan("");
+  ck.optim["momentum.x"] = m;
+  CHECK_THROWS_WITH(save_checkpoint(path, ck), Catch::Contains("optimiser tensor 'momentum.x'"));
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("latest_checkpoint finds the newest complete checkpoint", "[checkpoint]") {

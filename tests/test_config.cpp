@@ -71,7 +71,7 @@ TEST_CASE("finish() names every unread key with its dotted path", "[config]") {
     const std::string msg = e.what();
     CHECK_THAT(msg, Catch::Contains("runs/a.json"));
     CHECK_THAT(msg, Catch::Contains("config key 'train.lrr' is not known"));
-    CHECK_THAT(msg, Catch::Contains("did you mean 'lr'?"));
+    CHECK_THAT(msg, Catch::Contains("did you mean 'train.lr'?"));
     CHECK_THAT(msg, Catch::Contains("known keys here: epochs, lr, milestones, name, nesterov"));
     CHECK_THAT(msg, Catch::Contains("config key 'optimiser' is not known (did you mean 'optimizer'?"));
   }
@@ -134,6 +134,17 @@ TEST_CASE("--set overrides", "[config]") {
   CHECK_THROWS_WITH(apply_override(cfg, "train.lr="), Catch::Contains("no value after '='"));
   CHECK_THROWS_WITH(apply_override(cfg, "train.lr.x=1"), Catch::Contains("'train.lr' is number 0.01, not an object"));
   CHECK_THROWS_WITH(apply_override(cfg, "data.sets.5.path=/x"), Catch::Contains("indexes an array of 2 elements"));
+  // Found by fuzz/fuzz_override: an index past 2^64 threw std::out_of_range, not kd::Error.
+  CHECK_THROWS_WITH(apply_override(cfg, "data.sets.99999999999999999999999.path=/x"),
+                    Catch::Contains("indexes an array of 2 elements"));
+  CHECK_THROWS_WITH(apply_override(cfg, "train.milestones.99999999999999999999999=1"),
+                    Catch::Contains("indexes an array of 2 elements"));
+  // ... and a value that is not UTF-8 went in as a string that every later dump() threw on.
+  CHECK_THROWS_WITH(apply_override(cfg, "model.arch=r\xd1x"), Catch::Contains("is not valid UTF-8"));
+  CHECK_THROWS_WITH(apply_override(cfg, "model.\xff=1"), Catch::Contains("is not valid UTF-8"));
+  CHECK_NOTHROW(cfg.dump());
+  // Found by fuzz/fuzz_config: a number past double threw json::out_of_range, not kd::Error.
+  CHECK_THROWS_WITH(apply_override(cfg, "train.lr=1e400"), Catch::Contains("override 'train.lr=1e400'"));
 
   // A misspelt override is caught by finish() like a misspelt file key.
   json c2 = sample();
@@ -161,4 +172,26 @@ TEST_CASE("load_config reports the file and the parse position", "[config]") {
   CHECK(load_config(p)["model"]["lr"] == 0.2);  // the same name in different objects is fine
   CHECK_THROWS_WITH(load_config(tmp_file("missing.json")), Catch::Contains("cannot open"));
   std::remove(p.c_str());
+  // Found by fuzz/fuzz_config: a number past double threw json::out_of_range, not kd::Error.
+  CHECK_THROWS_WITH(parse_config(R"({"a": 1e400})", "big.json"), Catch::Contains("config 'big.json'"));
+  // Review: copying 100k nested arrays (ConfigReader copies its json) overflowed the stack.
+  CHECK_THROWS_WITH(parse_config("{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}", "deep.json"),
+                    Catch::Contains("config 'deep.json'") && Catch::Contains("nested more than 64 levels"));
+  CHECK(parse_config("{\"a\": " + std::string(60, '[') + std::string(60, ']') + "}", "ok.json").is_object());
+}
+
+TEST_CASE("a swapped pair of letters still gets a suggestion, with the key's full path", "[config]") {
+  json cfg = json::parse(R"({"data": {"bacth": 8, "threds": 2}})");
+  ConfigReader root(cfg, "", "typo.json");
+  ConfigReader data = root.child("data");
+  data.get_or<int>("batch", 64);
+  data.get_or<int>("threads", 2);
+  try {
+    root.finish();
+    FAIL("finish() accepted unknown keys");
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains("config key 'data.bacth' is not known (did you mean 'data.batch'?"));
+    CHECK_THAT(msg, Catch::Contains("config key 'data.threds' is not known (did you mean 'data.threads'?"));
+  }
 }

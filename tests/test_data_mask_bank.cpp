@@ -133,6 +133,21 @@ TEST_CASE("mask bank file: round trip and errors that name the file") {
   CHECK_THROWS_WITH(parse_mask_bank("PNG....xxxxxxxxxxxxxxxx", "x.png"), Catch::Contains("x.png") && Catch::Contains("magic"));
   CHECK_THROWS_WITH(parse_mask_bank(bytes + "junk", "bank.bin"), Catch::Contains("unexpected bytes"));
 
+  // Found by fuzz/fuzz_mask_bank: a mask the bank refuses (here a second "a") was an error that
+  // did not name the file. The hash is recomputed, as a corrupt writer would have.
+  MaskBank twins;
+  twins.size = 16;
+  twins.add("a", half_mask(16, 200));
+  twins.add("b", half_mask(16, 30));
+  std::string dup = serialize_mask_bank(twins);
+  const size_t second_name = 20 + (4 + 1 + 16 * 16 * 4) + 4;  // header, mask "a", the length of "b"
+  dup[second_name] = 'a';
+  dup.resize(dup.size() - 8);
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : dup) h = (h ^ uint8_t(c)) * 1099511628211ULL;
+  for (int i = 0; i < 8; ++i) dup.push_back(char((h >> (8 * i)) & 0xFF));
+  CHECK_THROWS_WITH(parse_mask_bank(dup, "twins.bin"), Catch::Contains("twins.bin") && Catch::Contains("already"));
+
   const std::string path = (std::filesystem::temp_directory_path() / "kdface_test_mask_bank.bin").string();
   save_mask_bank(bank, path);
   CHECK(load_mask_bank(path).masks[0].rgba.px == bank.masks[0].rgba.px);

@@ -167,6 +167,11 @@ TEST_CASE("LFW pairs.txt: same and different lines, folds, malformed lines") {
   CHECK_THROWS_WITH(read_lfw_pairs(write("lfw/b4.txt", "2\t1\nA\t1\t2\nA\t1\tB\t2\n")),
                     Catch::Contains("b4.txt") && Catch::Contains("4 pairs"));
   CHECK_THROWS_WITH(read_lfw_pairs(write("lfw/b5.txt", "folds n\n")), Catch::Contains("b5.txt:1"));
+  // Found by fuzz/fuzz_lfw_pairs: folds * 2 * n of this header overflowed int64 (UBSan).
+  CHECK_THROWS_WITH(read_lfw_pairs(write("lfw/b6.txt", "9000000000486875323\n")),
+                    Catch::Contains("b6.txt") && Catch::Contains("header says 1 folds"));
+  CHECK_THROWS_WITH(read_lfw_pairs(write("lfw/b7.txt", "4611686018427387904 2\nA 1 2\n")),
+                    Catch::Contains("b7.txt") && Catch::Contains("the file has 1 lines after it"));
 }
 
 TEST_CASE("CFP protocol: FF and FP splits, malformed lines") {

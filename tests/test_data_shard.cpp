@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "data/identity_list.h"
 #include "data/jpeg_codec.h"
@@ -128,6 +129,11 @@ TEST_CASE("damaged shards are errors naming the shard and the record") {
     spit(dir / "magic.kdshard", b);
     std::string e = error_of([&] { ShardReader r((dir / "magic.kdshard").string()); });
     CHECK_THAT(e, Catch::Contains("magic.kdshard") && Catch::Contains("bad magic"));
+    // Found by fuzz/fuzz_shard: each rejected shard leaked its file descriptor.
+    auto open_fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{}); };
+    const auto before = open_fds();
+    for (int k = 0; k < 10; ++k) error_of([&] { ShardReader r((dir / "magic.kdshard").string()); });
+    CHECK(open_fds() == before);
   }
   SECTION("truncated") {
     for (size_t keep : {size_t(0), size_t(20), bytes.size() / 2, bytes.size() - 1}) {
@@ -155,6 +161,22 @@ TEST_CASE("damaged shards are errors naming the shard and the record") {
     spit(dir / "idx.kdshard", b);
     std::string e = error_of([&] { ShardReader r((dir / "idx.kdshard").string()); });
     CHECK_THAT(e, Catch::Contains("idx.kdshard") && Catch::Contains("index crc"));
+  }
+  SECTION("an index entry whose offset + size wraps past 2^64") {
+    // Review of fuzz/fuzz_shard: this entry passed the range check as bytes [.., 99), and
+    // read() then asked for a 4 GB buffer at a negative file offset.
+    std::string b = bytes;
+    const size_t foot = b.size() - 32;
+    size_t idx = 0;
+    for (int i = 0; i < 8; ++i) idx |= size_t(uint8_t(b[foot + size_t(i)])) << (8 * i);
+    const uint64_t off = ~uint64_t(0) - 0xFFFFFFFFull + 100;  // + 0xFFFFFFFF bytes wraps to 99
+    for (int i = 0; i < 8; ++i) b[idx + size_t(i)] = char(off >> (8 * i));
+    for (int i = 0; i < 4; ++i) b[idx + 8 + size_t(i)] = char(0xFF);
+    const uint32_t crc = crc32(reinterpret_cast<const uint8_t*>(b.data()) + idx, foot - idx);
+    for (int i = 0; i < 4; ++i) b[foot + 16 + size_t(i)] = char(crc >> (8 * i));
+    spit(dir / "wrap.kdshard", b);
+    std::string e = error_of([&] { ShardReader r((dir / "wrap.kdshard").string()); });
+    CHECK_THAT(e, Catch::Contains("wrap.kdshard") && Catch::Contains("record 0") && Catch::Contains("out of range"));
   }
   SECTION("record that is not a JPEG, and one of the wrong size") {
     ShardReader r(good.string());
@@ -184,6 +206,12 @@ TEST_CASE("shard set index.json is cross-checked against the shards") {
   spit(dir / "index.json", j.dump());
   CHECK_THROWS_WITH(ShardSet(dir.string()), Catch::Contains("shard-00000.kdshard") && Catch::Contains("3 records"));
   CHECK_THROWS_WITH(ShardSet((dir / "nothing").string()), Catch::Contains("no index.json"));
+  // Review of fuzz/fuzz_shard_index: copying a 100k-deep "source" overflowed the stack.
+  j["shards"][0]["records"] = 2;
+  std::string deep = j.dump();
+  deep.insert(deep.size() - 1, ",\"extra\":" + std::string(100000, '[') + std::string(100000, ']'));
+  spit(dir / "index.json", deep);
+  CHECK_THROWS_WITH(ShardSet(dir.string()), Catch::Contains("index.json") && Catch::Contains("nested more than 64"));
 }
 
 TEST_CASE("identity lists and identity folders") {

@@ -59,7 +59,10 @@ std::string random_model(const std::string& dir, const nlohmann::json& cfg, uint
   models::ResNeXtCBAM net(models::ResNeXtConfig::from_json(cfg, "test"), seed);
   Generator g(seed + 1);
   Checkpoint ck = kdtest::student_checkpoint(net, cfg);
-  for (auto& [k, v] : net.state_dict()) {
+  for (auto& kv : net.state_dict()) {
+    // Not a structured binding: clang 14 (build-san) cannot capture one in a lambda.
+    const std::string& k = kv.first;
+    const Tensor& v = kv.second;
     Tensor t = v;
     const auto ends = [&](const char* s) { return k.size() > strlen(s) && k.compare(k.size() - strlen(s), strlen(s), s) == 0; };
     const bool bn = sd_has(net, k);

@@ -54,6 +54,28 @@ TEST_CASE("truncated and corrupt safetensors files give clear errors", "[checkpo
   std::remove(p.c_str());
 }
 
+// A header only, its length first (the shapes below need no data).
+std::string header_only(const std::string& json) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[size_t(i)] = char((json.size() >> (8 * i)) & 0xFF);
+  return s + json;
+}
+
+TEST_CASE("a shape whose size overflows is an error, not a wrapped allocation", "[checkpoint]") {
+  // Review of the safetensors fuzz target: numel() overflowed int64 here (UBSan), and a
+  // product that wrapped to 0 bytes matched data_offsets [0, 0].
+  CHECK_THROWS_WITH(parse_safetensors(header_only(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,0],)"
+                                                  R"("data_offsets":[0,0]}})"), "big.safetensors"),
+                    Catch::Contains("big.safetensors") && Catch::Contains("more than 2^62 bytes"));
+  CHECK_THROWS_WITH(parse_safetensors(header_only(R"({"a":{"dtype":"F64","shape":[2305843009213693952,8],)"
+                                                  R"("data_offsets":[0,0]}})"), "wrap.safetensors"),
+                    Catch::Contains("wrap.safetensors") && Catch::Contains("more than 2^62 bytes"));
+  // Empty tensors with large other dimensions stay legal.
+  SafeTensors ok = parse_safetensors(
+      header_only(R"({"e":{"dtype":"F32","shape":[1099511627776,0],"data_offsets":[0,0]}})"), "empty.safetensors");
+  CHECK(ok.tensors.at("e").numel() == 0);
+}
+
 TEST_CASE("the PyTorch fixture file loads", "[checkpoint][fixtures]") {
   SafeTensors st = load_safetensors(std::string(KDFACE_SOURCE_DIR) + "/../shared/fixtures/ops.safetensors");
   CHECK(st.tensors.size() > 100);

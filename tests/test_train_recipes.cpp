@@ -284,6 +284,11 @@ TEST_CASE("the margin warm-up grows the margin linearly over its steps", "[train
   json bad = load_tiny("teacher.json", "");
   apply_override(bad, "student.head={\"kind\": \"arcface\", \"m_warmup\": -1}");
   CHECK_THROWS_WITH(train::parse_train_config(bad, "teacher.json"), Catch::Contains("student.head.m_warmup"));
+  // Found by fuzz/fuzz_train_config: a negative loss weight was the one error without the file.
+  json neg = load_tiny("teacher.json", "");
+  apply_override(neg, "loss.cls=-5");
+  CHECK_THROWS_WITH(train::parse_train_config(neg, "teacher.json"),
+                    Catch::Contains("teacher.json") && Catch::Contains("loss.cls: a loss weight must be finite"));
 }
 
 TEST_CASE("a diverging run stops naming the step and term and keeps its checkpoint", "[train][nan]") {

@@ -1,6 +1,8 @@
 #include "train/run_log.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -14,11 +16,13 @@ RunLog::RunLog(const std::string& run_dir, bool enabled) : path_(run_dir + "/log
 void RunLog::write(const nlohmann::json& line) {
   if (!enabled_) return;
   std::FILE* f = std::fopen(path_.c_str(), "a");
-  KD_CHECK(f, "cannot append to ", path_);
+  KD_CHECK(f, "cannot append to ", path_, ": ", std::strerror(errno));
   std::string s = line.dump() + "\n";
   size_t n = std::fwrite(s.data(), 1, s.size(), f);
+  int e = n == s.size() ? 0 : errno;
   int rc = std::fclose(f);
-  KD_CHECK(n == s.size() && rc == 0, "writing ", path_, " failed (disk full?)");
+  if (rc != 0 && e == 0) e = errno;
+  KD_CHECK(n == s.size() && rc == 0, "writing ", path_, " failed: ", std::strerror(e));
 }
 
 void RunLog::truncate_after(int64_t step) {

@@ -68,6 +68,10 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
     KD_CHECK(s == 1 || s == 2 || s == 4 || s == 8, where, "data.scales: expected values in {1, 2, 4, 8}, got ", s);
   c.mask_bank = data.get_or<std::string>("mask_bank", c.mask_bank);
   c.use_labels = data.get_or<bool>("labels", c.use_labels);
+  c.on_corrupt = data.get_or<std::string>("on_corrupt", c.on_corrupt);
+  check_one_of(where + "data.on_corrupt", c.on_corrupt, {"stop", "skip"});
+  c.max_corrupt = data.get_or<int64_t>("max_corrupt", c.max_corrupt);
+  KD_CHECK(c.max_corrupt >= 0, where, "data.max_corrupt: expected >= 0, got ", c.max_corrupt);
 
   ConfigReader student = root.child("student");
   c.student_model = student.get_or<json>("model", c.student_model);
@@ -98,7 +102,11 @@ TrainConfig parse_train_config(const json& cfg, const std::string& source) {
   }
 
   ConfigReader loss = root.child("loss");
-  c.loss.weights = losses::LossWeights::from_config(loss, c.loss.weights.items());  // defaults: the table's
+  try {
+    c.loss.weights = losses::LossWeights::from_config(loss, c.loss.weights.items());  // defaults: the table's
+  } catch (const Error& e) {
+    KD_FAIL(where, e.what());  // from_config's range check does not know the file (fuzz_train_config)
+  }
   c.loss.kd_T = loss.get_or<double>("kd_T", c.loss.kd_T);
   KD_CHECK(c.loss.kd_T > 0, where, "loss.kd_T: expected > 0, got ", c.loss.kd_T);
   c.loss.kd_attention_maps = loss.get_or<std::string>("kd_attention_maps", c.loss.kd_attention_maps);
@@ -161,7 +169,8 @@ json to_json(const TrainConfig& c) {
       {"data",
        {{"train", c.train_shards}, {"batch", c.batch}, {"threads", c.threads}, {"flip", c.flip}, {"sync_bn", c.sync_bn},
         {"student_input", c.student_input}, {"teacher_input", c.teacher_input}, {"degrade", c.degrade},
-        {"scales", c.scales}, {"mask_bank", c.mask_bank}, {"labels", c.use_labels}}},
+        {"scales", c.scales}, {"mask_bank", c.mask_bank}, {"labels", c.use_labels},
+        {"on_corrupt", c.on_corrupt}, {"max_corrupt", c.max_corrupt}}},
       {"student",
        {{"model", c.student_model},
         {"head", {{"kind", c.head_kind}, {"s", c.head_s}, {"m", c.head_m}, {"m_warmup", c.head_m_warmup},

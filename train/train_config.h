@@ -46,6 +46,8 @@ struct TrainConfig {
   std::vector<int> scales{1};
   std::string mask_bank;
   bool use_labels = true;               // false: no identity loss (seed 003 step 1)
+  std::string on_corrupt = "stop";      // an unreadable record: "stop" the run, or "skip" it (docs/training.md)
+  int64_t max_corrupt = 100;            // "skip": stop once more distinct records than this were unreadable
 
   // models
   nlohmann::json student_model = {{"preset", "tiny"}};

@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include "data/loader.h"
 #include "engine/atomic_file.h"
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
+#include "engine/config.h"
 #include "engine/cuda.h"
 #include "engine/progress.h"
 #include "engine/rng.h"
@@ -49,7 +51,16 @@ data::LoaderConfig loader_config(const TrainConfig& c, const dist::Communicator&
   l.degrade = data::degrade_spec_from_json(c.degrade, "data.degrade");
   l.scales = c.scales;
   l.mask_bank = c.mask_bank;
+  l.skip_corrupt = c.on_corrupt == "skip";
   return l;
+}
+
+// What a killed process was writing (write_file_atomic's "<file>.tmp.<pid>"): never a
+// checkpoint, but a full-size one each time, so repeated kills would fill the disk.
+void remove_stale_temp_files(const std::string& dir) {
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
 }
 
 // Keeps the newest `keep` checkpoints; never the one just written.
@@ -100,7 +111,7 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     for (auto& s : skipped) std::fprintf(stderr, "kdface-train: ignoring %s\n", s.c_str());
     if (fs::exists(cfg_path)) {
       // Re-resolved, so a run written before a config key existed resumes under that key's default.
-      json before = parse_train_config(json::parse(read_file(cfg_path)), cfg_path).raw;
+      json before = parse_train_config(load_config(cfg_path), cfg_path).raw;
       json diff = json::diff(before, cfg.raw);
       KD_CHECK(diff.empty(), "--resume: the config differs from ", cfg_path, " (", diff.dump(),
                "); resume with the same config and --set options, or start a new --out folder");
@@ -110,7 +121,11 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     KD_CHECK(latest_checkpoint(ckpt_dir).empty(), opt.out_dir,
              " already holds checkpoints: pass --resume to continue that run, or choose another --out");
   }
-  if (lead) write_file_atomic(cfg_path, cfg.raw.dump(2) + "\n");
+  if (lead) {
+    remove_stale_temp_files(opt.out_dir);
+    remove_stale_temp_files(ckpt_dir);
+    write_file_atomic(cfg_path, cfg.raw.dump(2) + "\n");
+  }
 
   data::Loader loader(loader_config(cfg, comm));
   const int64_t classes = loader.num_classes();
@@ -143,9 +158,11 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     ck.restore_model(student);
     ck.restore_optimizer(sgd);
     step = ck.step;
-    log.truncate_after(step);  // lines of the steps that die with the killed process
     if (lead) std::fprintf(stderr, "kdface-train: resumed from %s at step %lld\n", resume_from.c_str(), (long long)step);
   }
+  // Lines of the steps that died with a killed process; with no checkpoint to resume from
+  // (killed before its first one), all of its step lines, or they would appear twice.
+  log.truncate_after(step);
   DataParallel dp(tensor_comm, student, cfg.sync_bn, dist::GradReducer::kDefaultBucketBytes,
                   sharded_head ? std::set<std::string>{kHeadParam} : std::set<std::string>{});
   if (dp.active()) {
@@ -172,6 +189,17 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
     ck.epoch = at_step / bpe;
     ck.meta = {{"config", cfg.raw}, {"classes", classes}};
     std::string path = checkpoint_path(ckpt_dir, at_step);
+    // A finite loss does not prove finite weights (an update can overflow them); the last
+    // good checkpoint must stay the newest.
+    const std::string bad = find_non_finite(ck);
+    if (!bad.empty()) {
+      log.write({{"event", "nan"}, {"step", at_step}, {"term", "parameters"}, {"tensor", bad},
+                 {"last_checkpoint", sum.last_checkpoint}});
+      KD_FAIL(bad, " is not finite after step ", at_step, "; stopping without writing ", path,
+              ". The last good checkpoint is ",
+              sum.last_checkpoint.empty() ? std::string("(none written yet)") : sum.last_checkpoint,
+              "; lower optim.lr or check the data");
+    }
     save_checkpoint(path, ck);
     prune_checkpoints(ckpt_dir, cfg.keep_checkpoints);
     sum.last_checkpoint = path;
@@ -199,8 +227,19 @@ RunSummary run_training(const TrainConfig& cfg, const RunOptions& opt) {
   int64_t images_since = 0, first_step = step;
   auto t_window = t_start;
   data::Batch batch;
+  std::set<int64_t> corrupt_seen;  // distinct unreadable records met by this process
   while (step < total_steps) {
-    if (!loader.next(batch)) {
+    const bool more = loader.next(batch);
+    for (size_t i = 0; i < batch.corrupt.size() && more; ++i) {
+      if (!corrupt_seen.insert(batch.corrupt_records[i]).second) continue;
+      log.write({{"event", "corrupt"}, {"step", step}, {"epoch", epoch}, {"count", corrupt_seen.size()},
+                 {"record", batch.corrupt[i]}});
+      std::fprintf(stderr, "kdface-train: data.on_corrupt \"skip\": skipping %s (%zu of data.max_corrupt %lld)\n",
+                   batch.corrupt[i].c_str(), corrupt_seen.size(), (long long)cfg.max_corrupt);
+      KD_CHECK(int64_t(corrupt_seen.size()) <= cfg.max_corrupt, "more than data.max_corrupt = ", cfg.max_corrupt,
+               " records of ", cfg.train_shards, " are unreadable; the last: ", batch.corrupt[i]);
+    }
+    if (!more) {
       ++sum.epochs_done;
       if (evaluator) {
         evaluate_epoch(epoch);

@@ -6,13 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
 
 #include "data/cv/imgio.h"
 #include "data/cv/mask_template.h"
+#include "data/landmarks68.h"
 #include "data/mask_bank.h"
 #include "engine/check.h"
 #include "engine/rng.h"
@@ -53,35 +53,6 @@ const char* kPointsUsage =
     "\n"
     "Prints the mean (and standard deviation) of the six mask anchor points over every face of a\n"
     "landmarks.tsv (layout=dlib68) of `kdface-data align`: how aligned_mean_mask_points() was measured.";
-
-struct Landmarks68 {
-  float x[68], y[68];
-};
-
-std::map<std::string, Landmarks68> read_landmarks68(const std::string& path) {
-  std::ifstream in(path);
-  KD_CHECK(in, "cannot open landmarks file ", path);
-  std::string line;
-  KD_CHECK(std::getline(in, line), path, ": empty landmarks file");
-  KD_CHECK(line.find("layout=dlib68") != std::string::npos, path,
-           ": needs the 68-point layout (header 'layout=dlib68', from `kdface-data align --preset wild`), got '",
-           line, "'");
-  std::map<std::string, Landmarks68> out;
-  for (int ln = 2; std::getline(in, line); ++ln) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ss(line);
-    std::string rel;
-    KD_CHECK(std::getline(ss, rel, '\t'), path, ":", ln, ": missing path field");
-    Landmarks68 l;
-    for (int i = 0; i < 68; ++i)
-      KD_CHECK(ss >> l.x[i] >> l.y[i], path, ":", ln, ": expected 136 numbers after the path, got ", 2 * i);
-    std::string extra;
-    KD_CHECK(!(ss >> extra), path, ":", ln, ": more than 136 numbers after the path");
-    out[rel] = l;
-  }
-  KD_CHECK(!out.empty(), path, ": no landmark rows");
-  return out;
-}
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> v;
