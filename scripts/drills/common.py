@@ -3,12 +3,15 @@ student's config, a kdface-train runner, and readers for checkpoints and shards 
 their documented formats (engine/checkpoint.h, data/shard.h), so a drill checks the files
 independently of the code that wrote them."""
 import argparse
+import contextlib
 import json
 import math
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -22,6 +25,19 @@ def args(doc):
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     return ap.parse_args()
+
+
+@contextlib.contextmanager
+def scratch(a, name):
+    """The drill's temporary folder: removed afterwards, or kept and its path printed (--keep)."""
+    tmp = tempfile.mkdtemp(prefix=f"kdface_{name}_")
+    try:
+        yield tmp
+    finally:
+        if a.keep:
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def face_shards(tmp, a, count=48, shard_size=2000):

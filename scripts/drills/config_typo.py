@@ -7,9 +7,7 @@ the closest valid key ("did you mean"), a swapped pair of letters included.
 Needs no data: the config is rejected before the shard set is opened.
 """
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -29,8 +27,7 @@ CASES = [
 def main():
     a = common.args(__doc__)
     rep = common.Report("config_typo")
-    tmp = tempfile.mkdtemp(prefix="kdface_typo_")
-    try:
+    with common.scratch(a, "typo") as tmp:
         for how, key, hint in CASES:
             cfg = common.tiny_config(f"{tmp}/no_shards_needed")
             extra = []
@@ -45,8 +42,6 @@ def main():
             rep.check(f"{how}: {key}", r.returncode == 1 and f"config key '{key}' is not known" in line and
                       f"did you mean '{hint}'?" in line and not os.path.exists(out), error=line)
         return rep.finish()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -57,8 +56,7 @@ def error_line(err):
 def main():
     a = common.args(__doc__)
     rep = common.Report("corrupt_data")
-    tmp = tempfile.mkdtemp(prefix="kdface_corrupt_")
-    try:
+    with common.scratch(a, "corrupt") as tmp:
         clean = common.face_shards(tmp, a, count=48, shard_size=16)
         sets = {"crc": damaged_copy(clean, f"{tmp}/crc", crc=True),
                 "truncated": damaged_copy(clean, f"{tmp}/truncated", truncate=True),
@@ -96,11 +94,6 @@ def main():
         rep.check("more than data.max_corrupt bad records stop the run", rc == 1 and "data.max_corrupt = 1" in line
                   and SHARD in line, exit=rc, error=line)
         return rep.finish()
-    finally:
-        if a.keep:
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

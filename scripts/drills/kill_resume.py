@@ -16,11 +16,9 @@ is half written, every time, not by luck.
 import glob
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -115,8 +113,7 @@ def main():
     a = common.args(__doc__)
     rep = common.Report("kill_resume")
     seed = int(os.environ.get("KDFACE_DRILL_SEED", "16"))
-    tmp = tempfile.mkdtemp(prefix="kdface_kill_")
-    try:
+    with common.scratch(a, "kill") as tmp:
         shards = common.face_shards(tmp, a)
         cfg = common.write_json(f"{tmp}/cfg.json", common.tiny_config(
             shards, max_steps=MAX_STEPS, checkpoint_every=2, keep_checkpoints=3))
@@ -153,11 +150,6 @@ def main():
         left = glob.glob(f"{run_dir}/**/*.tmp.*", recursive=True)
         rep.check("no temporary files left after the last resume", not left, left=left)
         return rep.finish()
-    finally:
-        if a.keep:
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

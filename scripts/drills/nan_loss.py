@@ -10,10 +10,8 @@ newest and complete.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -32,8 +30,7 @@ CASES = [("lr 1e8, checkpoint every 4", 1e8, 4, "loss"),
 def main():
     a = common.args(__doc__)
     rep = common.Report("nan_loss")
-    tmp = tempfile.mkdtemp(prefix="kdface_nan_")
-    try:
+    with common.scratch(a, "nan") as tmp:
         shards = common.face_shards(tmp, a, count=32)
         for label, lr, every, stopper in CASES:
             cfg = common.write_json(f"{tmp}/cfg.json", common.tiny_config(
@@ -67,11 +64,6 @@ def main():
             rep.check(f"{label}: stops, names step, term and last good checkpoint; no non-finite checkpoint", ok,
                       exit=rc, nan_event=events, checkpoints=len(ckpts), non_finite_checkpoints=bad, error=line)
         return rep.finish()
-    finally:
-        if a.keep:
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,8 @@ less than 5 % after a 15-s warm-up, threads and descriptors must not grow.
   python3 scripts/drills/soak_short.py --build build         (ctest: py_drill_soak_short)
 """
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -18,8 +16,7 @@ import common  # noqa: E402
 
 def main():
     a = common.args(__doc__)
-    tmp = tempfile.mkdtemp(prefix="kdface_soak_short_")
-    try:
+    with common.scratch(a, "soak_short") as tmp:
         shards = common.face_shards(tmp, a)
         cfg = common.write_json(f"{tmp}/cfg.json", common.tiny_config(shards, max_steps=0, epochs=100000))
         r = subprocess.run([sys.executable, os.path.join(common.ROOT, "scripts", "soak.py"), "--build", a.build,
@@ -28,11 +25,6 @@ def main():
                            capture_output=True, text=True)
         print(r.stdout[-3000:], r.stderr[-2000:])
         return r.returncode
-    finally:
-        if a.keep:
-            print("kept", tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
